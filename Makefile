@@ -1,0 +1,43 @@
+# Set-up and everyday commands. `make demo` and `make test` each create the virtual environment
+# and fetch the data they need on a fresh machine, so they are the only two commands to remember.
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SYSTEM_PYTHON ?= python3
+FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+KERAS_FASHION_MNIST := $(HOME)/.keras/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+
+# The VGG19 ImageNet weights beside the project (see README, "Weights offline"), if present.
+SHARED_VGG19 := $(abspath ../shared/models/vgg19_notop_imagenet_q8.h5)
+ifneq ($(wildcard $(SHARED_VGG19)),)
+export NST_VGG19_WEIGHTS ?= $(SHARED_VGG19)
+endif
+
+.PHONY: demo test setup data clean-venv
+
+demo: setup data
+	$(PY) -m gan.train --epochs 2 --limit 8192
+
+test: setup data
+	$(PY) -m pytest -q
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(SYSTEM_PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+# Fashion-MNIST from Debian's package when neither it nor Keras's cache is there (needs root).
+data:
+	@if [ ! -f $(FASHION_MNIST) ] && [ ! -f $(KERAS_FASHION_MNIST) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist; \
+	  else \
+	    echo "Fashion-MNIST not found; install it with: sudo apt-get install dataset-fashion-mnist" >&2; \
+	  fi; \
+	fi
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,59 @@
+"""What every command line of the suite shares: common flags and the error-to-one-line wrapper."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, Sequence
+
+from common.errors import SuiteError
+
+
+def add_config_arguments(parser: argparse.ArgumentParser, default_config: str) -> None:
+    """Adds `--config`, `--set`, `--out` and `--seed`, which every training command takes.
+
+    Args:
+        parser: the command's parser.
+        default_config: what `--config` says it defaults to, for `--help`.
+    """
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help=f"TOML file over the built-in defaults (default: {default_config})",
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one config key, dotted for sections (e.g. train.epochs=5); repeatable",
+    )
+    parser.add_argument("--out", metavar="DIR", help="run directory (default: a fresh folder under runs/)")
+    parser.add_argument("--seed", type=int, help="random seed (overrides the config's)")
+
+
+def run_cli(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[str] | None = None) -> int:
+    """Calls `main(argv)` and turns the suite's errors into one line on stderr and an exit code.
+
+    Args:
+        main: the command's body; returns an exit code or None for 0.
+        argv: the arguments (None: `sys.argv[1:]`).
+
+    Returns:
+        The exit code: `main`'s, the error's `exit_code` (2 for bad input), or 130 on Ctrl-C.
+    """
+    prog = _prog_name()
+    try:
+        return main(argv) or 0
+    except SuiteError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _prog_name() -> str:
+    module = getattr(sys.modules.get("__main__"), "__spec__", None)
+    return module.name if module is not None else "suite"
