@@ -1,0 +1,55 @@
+"""Writes a benchmark's figures into its own section of `benchmarks/RESULTS.md`.
+
+Each benchmark script owns one section, delimited by HTML comments, and rewrites only that section,
+so scripts can be re-run in any order without touching each other's figures.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+from pathlib import Path
+
+from common.atomic import write_text
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+_HEADER = "# Benchmark results\n\nEach section is written by the script it names; re-run the script to refresh it.\n"
+
+
+def machine_description() -> str:
+    """Returns one line naming the CPU, core count, Python, TensorFlow and Keras versions."""
+    import keras
+    import tensorflow as tf
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"TensorFlow {tf.__version__}, Keras {keras.__version__}"
+    )
+
+
+def update_section(name: str, markdown: str, path: Path = RESULTS) -> Path:
+    """Replaces (or appends) the section `name` of the results file with `markdown`.
+
+    Args:
+        name: the section's key, e.g. the script's file name without `.py`.
+        markdown: the section's body, starting with its own `## ` heading.
+        path: the results file.
+
+    Returns:
+        The results file's path.
+    """
+    text = path.read_text() if path.exists() else _HEADER
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    block = f"{start}\n{markdown.strip()}\n{end}"
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
+    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    return write_text(path, text)
