@@ -147,7 +147,7 @@ def _apply(tree: dict, cls: type, data: Mapping, prefix: str, source: str, merge
                     f"{source} gave the value {value!r}"
                 )
             _apply(tree[key], hint, value, full + ".", source, merge_dicts)
-        elif merge_dicts and _origin(hint) is dict and isinstance(value, Mapping):
+        elif merge_dicts and _origin(hint) is dict and isinstance(value, Mapping) and isinstance(tree[key], Mapping):
             tree[key] = {**tree[key], **value}
         else:
             tree[key] = value
