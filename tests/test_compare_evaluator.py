@@ -1,0 +1,107 @@
+"""Tests for compare.evaluator: training a tiny evaluator, the on-disk cache, predictions, the CLI."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from common.errors import ConfigError, InputError
+from common.config import load_config
+from compare import evaluator as ev
+from compare_support import TINY_EVALUATOR
+
+
+def test_cache_is_reused_and_the_hash_is_stable(tiny_evaluator, compare_cache_dir, monkeypatch):
+    assert tiny_evaluator.path.parent == compare_cache_dir and tiny_evaluator.path.is_file()
+    assert tiny_evaluator.sha256 == ev.file_sha256(tiny_evaluator.path)
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the cached evaluator was trained again")
+
+    monkeypatch.setattr(ev, "train_evaluator", no_training)
+    again = ev.load_evaluator(ev.EvaluatorConfig(**TINY_EVALUATOR), compare_cache_dir, verbose=0)
+    assert not again.trained
+    assert (again.key, again.sha256, again.path) == (tiny_evaluator.key, tiny_evaluator.sha256, tiny_evaluator.path)
+    info = json.loads(again.path.with_suffix(".json").read_text())
+    assert info["sha256"] == again.sha256 and info["feature_layer"] == ev.FEATURE_LAYER == "features"
+
+
+def test_the_key_depends_on_config_data_and_code(monkeypatch):
+    images = np.zeros((4, 28, 28, 1), np.uint8)
+    labels = np.arange(4)
+    base = ev.cache_key(ev.EvaluatorConfig(), images, labels)
+    assert base == ev.cache_key(ev.EvaluatorConfig(), images.copy(), labels.copy())
+    assert base != ev.cache_key(ev.EvaluatorConfig(epochs=2), images, labels)
+    changed = images.copy()
+    changed[0, 0, 0, 0] = 1
+    assert base != ev.cache_key(ev.EvaluatorConfig(), changed, labels)
+    monkeypatch.setattr(ev, "code_fingerprint", lambda: "other code")
+    assert base != ev.cache_key(ev.EvaluatorConfig(), images, labels)
+
+
+def test_a_broken_cache_file_is_trained_again(tiny_evaluator, tmp_path):
+    import shutil
+
+    shutil.copy(tiny_evaluator.path, tmp_path / tiny_evaluator.path.name)
+    shutil.copy(tiny_evaluator.path.with_suffix(".json"), tmp_path / tiny_evaluator.path.with_suffix(".json").name)
+    (tmp_path / tiny_evaluator.path.name).write_bytes(b"not a keras file")
+    fresh = ev.load_evaluator(ev.EvaluatorConfig(**TINY_EVALUATOR), tmp_path, verbose=0)
+    assert fresh.trained and fresh.key == tiny_evaluator.key
+    assert ev.file_sha256(fresh.path) == fresh.sha256
+
+
+def test_predictions_have_the_documented_shapes(tiny_evaluator):
+    from gan.data import load_images
+
+    images, labels = load_images(split="test", limit=64)
+    features, probs = tiny_evaluator.predict(images)
+    assert features.shape == (64, TINY_EVALUATOR["feature_units"]) and features.dtype == np.float64
+    assert probs.shape == (64, 10)
+    np.testing.assert_allclose(probs.sum(1), 1, atol=1e-5)
+    assert (features >= 0).all()  # the feature layer is a ReLU
+    # [N, H, W] gray images are accepted too, and give the same answer.
+    np.testing.assert_allclose(tiny_evaluator.features(images[..., 0]), features)
+    assert 0.0 <= tiny_evaluator.test_accuracy <= 1.0
+
+
+def test_bad_images_are_refused(tiny_evaluator):
+    with pytest.raises(InputError, match="uint8"):
+        tiny_evaluator.predict(np.zeros((2, 28, 28, 1), np.float32))
+    with pytest.raises(InputError, match=r"\[N, 28, 28, 1\]"):
+        tiny_evaluator.predict(np.zeros((2, 32, 32, 3), np.uint8))
+
+
+def test_config_checks():
+    with pytest.raises(ConfigError):
+        load_config(ev.EvaluatorConfig, overrides=["epochs=0"])
+    with pytest.raises(ConfigError):
+        load_config(ev.EvaluatorConfig, overrides=["widths=[]"])
+
+
+def test_default_cache_dir_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("COMPARE_CACHE_DIR", str(tmp_path / "c"))
+    assert ev.default_cache_dir() == tmp_path / "c"
+    monkeypatch.delenv("COMPARE_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
+    assert ev.default_cache_dir() == tmp_path / "x" / "gen-art-suite" / "compare"
+
+
+def test_cli_trains_then_loads(tiny_evaluator, compare_cache_dir, tmp_path):
+    args = [sys.executable, "-m", "compare.evaluator", "--cache-dir", str(compare_cache_dir),
+            "--limit", str(TINY_EVALUATOR["train_limit"]), "--epochs", "1"]  # fmt: skip
+    args += [f"--set={k}={list(v) if isinstance(v, tuple) else v}" for k, v in TINY_EVALUATOR.items()
+             if k not in ("train_limit", "epochs")]  # fmt: skip
+    done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "loaded from cache" in done.stdout
+    assert tiny_evaluator.sha256 in done.stdout and "features" in done.stdout
+    assert list(tmp_path.iterdir()) == []  # nothing written into the working directory
+
+
+def test_cli_reports_a_bad_flag_in_one_line(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "compare.evaluator", "--set", "epochs=-1", "--cache-dir", str(tmp_path)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "epochs" in done.stderr
