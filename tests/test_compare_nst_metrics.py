@@ -1,0 +1,103 @@
+"""Tests for compare.nst_metrics: style/content distances and the sliced Wasserstein distance."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from nst_support import real_weights_path, smooth_image, stripes_image
+
+from compare.nst_metrics import NSTScorer, sliced_wasserstein
+
+
+@pytest.fixture(scope="module")
+def scorer():
+    return NSTScorer(weights="none", size=64, projections=16, seed=0)
+
+
+def test_swd_known_values():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(500, 8)).astype(np.float32) + 2
+    assert sliced_wasserstein(x, x) == pytest.approx(0.0, abs=1e-6)
+    assert sliced_wasserstein(np.zeros_like(x), x) == pytest.approx(1.0, rel=1e-5)
+    # A permutation of the points is the same distribution.
+    assert sliced_wasserstein(x[::-1], x) == pytest.approx(0.0, abs=1e-6)
+    # Different sizes: compared at common quantiles; a sample of the same law is close.
+    near = sliced_wasserstein(rng.normal(size=(2000, 8)) + 2, x)
+    far = sliced_wasserstein(rng.normal(size=(2000, 8)) + 4, x)
+    assert near < 0.1 < far
+    assert sliced_wasserstein(x, x[:300], seed=3) == sliced_wasserstein(x, x[:300], seed=3)
+
+
+def test_an_image_is_at_distance_zero_from_itself(scorer):
+    content, style = smooth_image(48, 64), stripes_image(48, 64)
+    targets = scorer.targets(content, style)
+    as_content = scorer.score(content, targets)
+    as_style = scorer.score(style, targets)
+    assert as_content["content_distance"] == pytest.approx(0.0, abs=1e-6)
+    assert as_style["style_distance"] == pytest.approx(0.0, abs=1e-4)
+    assert as_style["swd"] == pytest.approx(0.0, abs=1e-4)
+    assert as_content["style_distance"] > 0.01 and as_content["swd"] > 0.01
+    assert as_style["content_distance"] > 0.01
+    assert set(as_style["style_layers"]) == {f"block{i}_conv1" for i in range(1, 6)}
+    assert as_style["shape"] == [48, 64]  # long side 64 = the evaluation size
+
+
+def test_any_image_file_is_accepted_and_resized(scorer, tmp_path):
+    from PIL import Image
+
+    content, style = smooth_image(48, 64), stripes_image(48, 64)
+    Image.fromarray(content.astype(np.uint8)).save(tmp_path / "c.png")
+    Image.fromarray(style.astype(np.uint8)).save(tmp_path / "s.jpg", quality=95)
+    # A result of another tool, at another size, in another format.
+    Image.fromarray(content.astype(np.uint8)).resize((128, 96)).convert("L").save(tmp_path / "other.webp")
+    targets = scorer.targets(tmp_path / "c.png", tmp_path / "s.jpg")
+    result = scorer.score(tmp_path / "other.webp", targets)
+    assert result["shape"] == [48, 64]
+    assert np.isfinite(result["style_distance"]) and np.isfinite(result["swd"])
+
+
+def test_cli_scores_files_and_writes_json(tmp_path):
+    from PIL import Image
+
+    Image.fromarray(smooth_image(40, 60).astype(np.uint8)).save(tmp_path / "c.png")
+    Image.fromarray(stripes_image(40, 60).astype(np.uint8)).save(tmp_path / "s.png")
+    args = [sys.executable, "-m", "compare.nst_metrics", "c.png", "s.png", "--content", "c.png", "--style", "s.png",
+            "--weights", "none", "--size", "48", "--projections", "8", "--json", "scores.json"]  # fmt: skip
+    done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "style distance" in done.stdout and "SWD" in done.stdout
+    scores = json.loads((tmp_path / "scores.json").read_text())["scores"]
+    assert [s["image"] for s in scores] == ["c.png", "s.png"]
+    assert scores[0]["content_distance"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_cli_refuses_a_missing_image_in_one_line(tmp_path):
+    args = [sys.executable, "-m", "compare.nst_metrics", "nope.png", "--content", "nope.png", "--style", "nope.png",
+            "--weights", "none", "--size", "48"]  # fmt: skip
+    done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    assert "nope.png" in done.stderr and done.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.real_weights
+def test_with_real_weights_a_blend_lies_between_content_and_style():
+    path = real_weights_path()
+    if path is None:
+        pytest.skip("real VGG19 weights absent: set NST_VGG19_WEIGHTS or provide ../shared/models/vgg19_notop_imagenet_q8.h5")
+    from pathlib import Path
+
+    images = Path(path).parents[1] / "images"
+    scorer = NSTScorer(weights=str(path), size=128, projections=16)
+    from nst.images import load_image
+
+    content = load_image(images / "tubingen.jpg", 128)
+    style = load_image(images / "starry_night.jpg", 128)
+    from nst.images import resize
+
+    style_c = resize(style, content.shape[:2])
+    targets = scorer.targets(content, style)
+    c, s, mix = (scorer.score(x, targets) for x in (content, style_c, 0.5 * content + 0.5 * style_c))
+    assert c["content_distance"] < mix["content_distance"] < s["content_distance"]
+    assert s["style_distance"] < c["style_distance"] and s["swd"] < c["swd"]
