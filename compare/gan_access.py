@@ -67,3 +67,21 @@ def generate(generator, n: int, seed: int = 0, batch_size: int = 500) -> np.ndar
         x = np.asarray(generator(z[start : start + batch_size], training=False), np.float32)
         out.append(np.clip(np.rint((x - lo) / (hi - lo) * 255.0), 0, 255).astype(np.uint8))
     return np.concatenate(out)
+
+
+def interpolate(generator, steps: int, seed: int, to_seed: int) -> np.ndarray:
+    """Images along the spherical latent path from `seed`'s vector to `to_seed`'s; uint8 [steps, H, W, C]."""
+    sample = _sample_module()
+    if sample is not None and hasattr(sample, "interpolate"):
+        return np.asarray(sample.interpolate(generator, steps, seed, to_seed))
+    dim = int(generator.inputs[0].shape[-1])
+    a = np.random.default_rng(seed).standard_normal((1, dim))[0]
+    b = np.random.default_rng(to_seed).standard_normal((1, dim))[0]
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    omega = np.arccos(np.clip(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)), -1, 1))
+    path = (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega) if omega > 1e-6 else (1 - t) * a + t * b
+    from gan.models import output_range
+
+    lo, hi = output_range(generator)
+    x = np.asarray(generator(path.astype(np.float32), training=False), np.float32)
+    return np.clip(np.rint((x - lo) / (hi - lo) * 255.0), 0, 255).astype(np.uint8)

@@ -43,10 +43,7 @@ def find_weights(environ: Mapping[str, str] | None = None) -> tuple[Path | None,
     cached = keras_home / "models" / KERAS_CACHE_NAME
     if cached.is_file():
         return cached, "Keras cache"
-    return None, (
-        f"no Inception-v3 ImageNet weights on this machine (looked at ${ENV_VAR} and {cached}); "
-        f"put {KERAS_CACHE_NAME} there or set {ENV_VAR}=PATH to report the standard Inception FID"
-    )
+    return None, f"no Inception-v3 ImageNet weights here (set {ENV_VAR}=PATH or put them in {cached})"
 
 
 def inception_features(model, images: np.ndarray, batch_size: int = 50) -> np.ndarray:

@@ -94,6 +94,7 @@ class NSTScorer:
         self.weights = source.describe()
         if vgg is None:
             vgg = load_vgg19(source, seed=seed)
+        self.vgg = vgg  # the whole network, for callers that build other extractors on it
         # Max pooling: VGG19 as trained, the same judge for runs made with either pooling.
         self.extractor = FeatureExtractor(vgg, (*STYLE_LAYERS, CONTENT_LAYER), pooling="max")
 

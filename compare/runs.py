@@ -1,0 +1,189 @@
+"""Reading GAN and style transfer run directories for the report (read only, tolerant of gaps).
+
+A GAN run (`python -m gan.train`) holds `config.toml`, `history.csv`, `samples/epoch_NNN.png`,
+`samples.gif`, `generator.keras`, `summary.json` (timing, parameters, peak memory) and, once measured,
+`metrics.json`. A style transfer run (`python -m nst.transfer`) holds `config.toml`, `final.png`,
+`frames/`, `progress.gif`, `losses.csv`, `losses.png` and `summary.json`. Optional files that are
+missing become None or empty lists, and the report says what it could not show.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import re
+import sys
+from pathlib import Path
+
+from common.errors import InputError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+def _read_json(path: Path) -> dict | None:
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise InputError(f"cannot read {path}: {e}") from None
+
+
+def _read_toml(path: Path) -> dict:
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise InputError(f"cannot read {path}: {e}") from None
+
+
+def read_csv(path: Path) -> list[dict]:
+    """Reads a CSV file into rows; numeric cells become floats (ints stay exact). [] when absent."""
+    if not path.is_file():
+        return []
+    rows = []
+    try:
+        with open(path, newline="") as f:
+            for record in csv.DictReader(f):
+                row = {}
+                for key, value in record.items():
+                    if key is None:
+                        continue
+                    try:
+                        number = float(value)
+                        row[key] = int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
+                    except (TypeError, ValueError):
+                        row[key] = value
+                rows.append(row)
+    except (OSError, csv.Error, UnicodeDecodeError) as e:
+        raise InputError(f"cannot read {path}: {e}") from None
+    return rows
+
+
+def _number(name: str) -> int:
+    digits = re.findall(r"\d+", name)
+    return int(digits[-1]) if digits else -1
+
+
+@dataclasses.dataclass
+class GanRun:
+    """What the report uses from a GAN run directory.
+
+    Attributes:
+        path: the run directory.
+        config: `config.toml` as a dict.
+        summary: `summary.json` (None when absent).
+        history: `history.csv` rows (epoch, d_loss, g_loss, d_real, d_fake, seconds).
+        grids: `samples/epoch_NNN.png` files, by epoch.
+        metrics: `metrics.json` (None until `compare.metrics` has run).
+    """
+
+    path: Path
+    config: dict
+    summary: dict | None
+    history: list[dict]
+    grids: list[tuple[int, Path]]
+    metrics: dict | None
+
+    @classmethod
+    def load(cls, path: str | Path) -> GanRun:
+        """Reads a GAN run directory.
+
+        Raises:
+            InputError: not a folder, or no `generator.keras` in it.
+        """
+        path = Path(path)
+        if not path.is_dir():
+            raise InputError(f"--gan {path} is not a folder; pass a run directory of python -m gan.train")
+        if not (path / "generator.keras").is_file():
+            raise InputError(f"--gan {path} holds no generator.keras; pass a finished run of python -m gan.train")
+        grids = sorted(((_number(p.stem), p) for p in (path / "samples").glob("epoch_*.png")), key=lambda t: t[0])
+        return cls(
+            path=path,
+            config=_read_toml(path / "config.toml"),
+            summary=_read_json(path / "summary.json"),
+            history=read_csv(path / "history.csv"),
+            grids=grids,
+            metrics=_read_json(path / "metrics.json"),
+        )
+
+
+@dataclasses.dataclass
+class NstRun:
+    """What the report uses from a style transfer run directory.
+
+    Attributes:
+        path: the run directory.
+        config: `config.toml` as a dict.
+        summary: `summary.json` ({} when absent).
+        losses: `losses.csv` rows (scale, iteration, content, style, tv, total, ...).
+        final: `final.png`.
+        frames: the images in `frames/`, in the order they were written.
+        content, style: the content image and the style image(s) the run used, when known.
+    """
+
+    path: Path
+    config: dict
+    summary: dict
+    losses: list[dict]
+    final: Path
+    frames: list[Path]
+    content: Path | None
+    styles: list[Path]
+
+    @classmethod
+    def load(cls, path: str | Path, content: str | Path | None = None, style: str | Path | None = None) -> NstRun:
+        """Reads a style transfer run directory.
+
+        Args:
+            path: the run directory.
+            content, style: the images the run used, when its files do not say (or to override).
+
+        Raises:
+            InputError: not a folder, or no `final.png`.
+        """
+        path = Path(path)
+        if not path.is_dir():
+            raise InputError(f"--nst {path} is not a folder; pass a run directory of python -m nst.transfer")
+        final = path / "final.png"
+        if not final.is_file():
+            raise InputError(f"--nst {path} holds no final.png; pass a finished run of python -m nst.transfer")
+        summary = _read_json(path / "summary.json") or {}
+        frames = sorted((path / "frames").glob("*.png"), key=lambda p: (p.stat().st_mtime_ns, p.name))
+        frames = sorted(frames, key=lambda p: [int(d) for d in re.findall(r"\d+", p.stem)] or [0])
+        found_content, found_styles = _inputs_from(summary, path)
+        content_path = Path(content) if content else found_content
+        styles = [Path(style)] if style else found_styles
+        for label, p in [("content", content_path)] + [("style", s) for s in styles]:
+            if p is not None and not p.is_file():
+                raise InputError(
+                    f"the {label} image {p} of the run {path} is not there; pass --nst-content/--nst-style to name it"
+                )
+        return cls(path, _read_toml(path / "config.toml"), summary, read_csv(path / "losses.csv"), final, frames,
+                   content_path, styles)  # fmt: skip
+
+
+def _inputs_from(summary: dict, run: Path) -> tuple[Path | None, list[Path]]:
+    """Finds the content and style image paths in an NST summary (relative paths: to the run)."""
+
+    def resolve(value) -> Path | None:
+        if not isinstance(value, str) or not value:
+            return None
+        p = Path(value)
+        if not p.is_absolute() and not p.exists() and (run / p).exists():
+            p = run / p
+        return p
+
+    inputs = summary.get("inputs") if isinstance(summary.get("inputs"), dict) else summary
+    content = resolve(inputs.get("content") or inputs.get("content_image") or inputs.get("content_path"))
+    styles = inputs.get("styles") or inputs.get("style") or inputs.get("style_images") or inputs.get("style_paths") or []
+    if isinstance(styles, str):
+        styles = [styles]
+    styles = [s for s in (resolve(v) if isinstance(v, str) else resolve(v.get("path")) if isinstance(v, dict) else None
+                          for v in styles) if s is not None]  # fmt: skip
+    return content, styles
