@@ -1,0 +1,179 @@
+"""Quality target of issue 4 for the GAN: the default config against the seed config, by FID.
+
+Target: `configs/gan/default.toml` reaches a lower FID than `configs/gan/seed.toml` at equal epochs
+(10 and 20) and at equal wall time.
+
+Both configs are trained in this one process, *interleaved one epoch at a time* (each call of
+`gan.train.train` resumes its run for one more epoch), so that the load of the machine (other jobs,
+thermal state) falls on both alike; the wall time of an epoch is its `history.csv` seconds (the fit
+time of that epoch, without start-up). The generator of every epoch is kept, so FID can be measured
+at any epoch afterwards with `compare` (N generated images against the 10,000 test images, the cached
+evaluator). Equal wall time: for each checkpoint epoch c, the budget is the default config's
+cumulative training time at c; the seed config is measured at the epoch whose cumulative time is
+closest to that budget (trained on beyond 20 epochs when it is faster, up to `--max-epochs`).
+
+Usage (the real measurement takes about an hour on 2 CPU cores):
+    python benchmarks/gan_quality.py [--checkpoints 10 20] [--n 10000] [--out DIR]
+Validation on tiny settings (does not touch RESULTS.md):
+    python benchmarks/gan_quality.py --checkpoints 1 2 --limit 512 --n 200 --no-write \\
+        --evaluator train_limit=512 --evaluator epochs=1 --reference-limit 500
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(REPO))
+
+from common.atomic import write_json  # noqa: E402
+from common.cli import run_cli  # noqa: E402
+from common.config import load_config  # noqa: E402
+from common.errors import ConfigError  # noqa: E402
+from common.rundir import create_run_dir  # noqa: E402
+
+CONFIGS = {"default": REPO / "configs" / "gan" / "default.toml", "seed": REPO / "configs" / "gan" / "seed.toml"}
+
+
+class Trainer:
+    """One config's run directory, trained one epoch per call, keeping every epoch's generator."""
+
+    def __init__(self, name: str, config_path: Path, folder: Path, overrides: dict):
+        from gan.config import GANConfig
+
+        self.name = name
+        self.folder = folder
+        self.gens = folder / "generators"
+        self.gens.mkdir(parents=True, exist_ok=True)
+        self.base = load_config(GANConfig, config_path, values=overrides)
+        self.epochs = 0
+
+    def step(self) -> None:
+        """Trains one more epoch and keeps its generator."""
+        import dataclasses
+
+        from gan.train import train
+
+        self.epochs += 1
+        config = dataclasses.replace(self.base, train=dataclasses.replace(self.base.train, epochs=self.epochs))
+        train(config, self.folder, resume=self.epochs > 1, verbose=0, handle_signals=False)
+        shutil.copy(self.folder / "generator.keras", self.gens / f"epoch_{self.epochs:03d}.keras")
+
+    def cumulative_seconds(self) -> list[float]:
+        """Cumulative fit seconds after epochs 1, 2, ... (from history.csv)."""
+        from compare.runs import read_csv
+
+        total, out = 0.0, []
+        for row in read_csv(self.folder / "history.csv"):
+            total += float(row["seconds"])
+            out.append(total)
+        return out
+
+
+def closest_epoch(cumulative: list[float], budget: float) -> int:
+    """The epoch (1-based) whose cumulative time is closest to `budget` (ties: the earlier one)."""
+    return min(range(len(cumulative)), key=lambda i: (abs(cumulative[i] - budget), i)) + 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python benchmarks/gan_quality.py", description=__doc__.splitlines()[0])
+    p.add_argument("--checkpoints", type=int, nargs="+", default=[10, 20], help="epochs to compare at (default: 10 20)")
+    p.add_argument("--max-epochs", type=int, default=60, help="most epochs the faster config may train to match the budget")
+    p.add_argument("--limit", type=int, help="train on the first N images (validation only)")
+    p.add_argument("--n", type=int, default=10_000, help="generated images per FID (default: 10000)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", metavar="DIR", help="work folder (default: runs/gan-quality-TIMESTAMP)")
+    p.add_argument("--cache-dir", metavar="DIR", help="evaluator cache folder")
+    p.add_argument("--evaluator", action="append", default=[], metavar="KEY=VALUE", help="evaluator setting (validation)")
+    p.add_argument("--reference-limit", type=int, help="first N test images only (validation)")
+    p.add_argument("--no-write", action="store_true", help="do not update benchmarks/RESULTS.md")
+    args = p.parse_args(argv)
+    checkpoints = sorted(set(args.checkpoints))
+    if checkpoints[0] < 1 or args.max_epochs < checkpoints[-1]:
+        raise ConfigError("--checkpoints must be positive and --max-epochs at least the largest checkpoint")
+
+    from benchmarks.results import machine_description, update_section
+    from compare import gan_access, gan_metrics
+    from compare.evaluator import EvaluatorConfig, load_evaluator
+
+    out = create_run_dir(args.out, "gan-quality")
+    evaluator = load_evaluator(load_config(EvaluatorConfig, None, args.evaluator), args.cache_dir)
+    reference = gan_metrics.load_reference(evaluator, limit=args.reference_limit)
+    overrides = {"seed": args.seed, "data.limit": args.limit}
+    trainers = {name: Trainer(name, path, out / name, overrides) for name, path in CONFIGS.items()}
+    start = time.perf_counter()
+    for epoch in range(1, checkpoints[-1] + 1):
+        for trainer in trainers.values():  # interleaved: both see the same machine load
+            trainer.step()
+        print(f"gan_quality: epoch {epoch} done for both configs ({time.perf_counter() - start:.0f} s)", file=sys.stderr)
+    default_t = trainers["default"].cumulative_seconds()
+    seed = trainers["seed"]
+    budgets = {c: default_t[c - 1] for c in checkpoints}
+    while seed.cumulative_seconds()[-1] < max(budgets.values()) and seed.epochs < args.max_epochs:
+        seed.step()  # the seed config is faster per epoch: give it the same time
+    seed_t = seed.cumulative_seconds()
+
+    measured: dict[tuple[str, int], dict] = {}
+
+    def fid_at(name: str, epoch: int) -> dict:
+        if (name, epoch) not in measured:
+            generator = gan_access.load_generator(trainers[name].gens / f"epoch_{epoch:03d}.keras")
+            m = gan_metrics.evaluate_generator(generator, evaluator, reference, args.n, args.seed, floor=False,
+                                               inception=False)  # fmt: skip
+            measured[(name, epoch)] = m["generated"]
+            print(f"gan_quality: {name} epoch {epoch}: FID {m['generated']['fid']:.3f}", file=sys.stderr)
+        return measured[(name, epoch)]
+
+    rows, verdicts, record = [], [], {"equal_epochs": [], "equal_time": []}
+    for c in checkpoints:
+        d, s = fid_at("default", c), fid_at("seed", c)
+        rows.append(f"| equal epochs | {c} | {default_t[c - 1]:.0f} s | {d['fid']:.3f} | {c} | {seed_t[c - 1]:.0f} s | "
+                    f"{s['fid']:.3f} | {'yes' if d['fid'] < s['fid'] else '**no**'} |")  # fmt: skip
+        verdicts.append(d["fid"] < s["fid"])
+        record["equal_epochs"].append({"epochs": c, "default": d, "seed": s, "default_seconds": default_t[c - 1],
+                                       "seed_seconds": seed_t[c - 1]})  # fmt: skip
+    for c, budget in budgets.items():
+        e = closest_epoch(seed_t, budget)
+        d, s = fid_at("default", c), fid_at("seed", e)
+        rows.append(f"| equal wall time ({budget:.0f} s) | {c} | {default_t[c - 1]:.0f} s | {d['fid']:.3f} | {e} | "
+                    f"{seed_t[e - 1]:.0f} s | {s['fid']:.3f} | {'yes' if d['fid'] < s['fid'] else '**no**'} |")  # fmt: skip
+        verdicts.append(d["fid"] < s["fid"])
+        record["equal_time"].append({"budget_seconds": budget, "default_epochs": c, "seed_epochs": e, "default": d,
+                                     "seed": s, "seed_seconds": seed_t[e - 1]})  # fmt: skip
+    floor = gan_metrics.real_floor(evaluator, reference, args.n, args.seed)
+    record.update({"machine": machine_description(), "n": args.n, "limit": args.limit, "floor_fid": floor["fid"],
+                   "evaluator": evaluator.identity(), "default_seconds": default_t, "seed_seconds": seed_t,
+                   "seconds": time.perf_counter() - start})  # fmt: skip
+    write_json(out / "gan_quality.json", record)
+    md = "\n".join([
+        "## GAN quality: default vs seed config (`benchmarks/gan_quality.py`)",
+        "",
+        f"Machine: {machine_description()}. Both configs trained in one process, interleaved one epoch at a time, "
+        f"on {'the first ' + str(args.limit) if args.limit else 'all 60,000'} Fashion-MNIST training images; FID of "
+        f"N = {args.n} generated images against {reference.name} with the cached evaluator "
+        f"`{evaluator.sha256[:12]}` (layer `{evaluator.feature_layer}`, test accuracy {evaluator.test_accuracy:.2%}). "
+        f"Real-data floor (N real train images): FID {floor['fid']:.3f}. Wall time = sum of the epochs' fit seconds "
+        "(history.csv).",
+        "",
+        "| comparison | default epochs | default time | default FID | seed epochs | seed time | seed FID | default lower? |",
+        "|---|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+        f"Target (default FID lower in every row): **{'met' if all(verdicts) else 'NOT met'}**. "
+        f"Run {time.strftime('%Y-%m-%d')}, {record['seconds'] / 60:.0f} min in all.",
+    ])  # fmt: skip
+    print(md)
+    if not args.no_write:
+        print(f"gan_quality: wrote {update_section('gan_quality', md)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_cli(main))
