@@ -1,0 +1,214 @@
+"""`GAN`: a `keras.Model` whose `train_step` does one discriminator and one generator update.
+
+The algorithm is Goodfellow et al., "Generative Adversarial Nets" (2014), with the non-saturating
+generator loss, in the form of Keras's DCGAN example that the reference notebook uses:
+
+1. Discriminator phase: draw z, make fakes G(z) (no gradient to G), label fakes 1 and reals 0,
+   add `label_noise * U[0, 1)` to the labels, and take one optimizer step on D's weights for the
+   binary cross-entropy of D on the concatenated batch [fakes; reals].
+2. Generator phase: draw a fresh z and take one optimizer step on G's weights for the binary
+   cross-entropy of D(G(z)) against the label "real" (0); D's weights are not touched.
+
+So the discriminator outputs P(fake): a perfect D scores 0 on real images and 1 on fakes, and the
+`d_real` / `d_fake` metrics are its mean outputs on each. `train_step` uses `tf.GradientTape`, so
+this class needs the TensorFlow backend.
+
+Distribution: under `tf.distribute.MirroredStrategy` each replica sees a slice of the global
+batch. A Keras loss with the default "sum_over_batch_size" reduction divides by the replica's
+examples and by the number of replicas, i.e. each replica's loss is its sum over the GLOBAL batch;
+the optimizer sums the replicas' gradients, which is then the gradient of the global mean. The
+metric trackers get the unscaled per-replica mean and average it over replicas.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+# Replica r draws from seed (s + r * _REPLICA_SEED_STRIDE, counter): distinct streams, see _draw_seed.
+_REPLICA_SEED_STRIDE = 1_000_003
+# Epoch e restarts the seed generator's counter at e * _EPOCH_SEED_STRIDE (a few draws per step,
+# far fewer than 2**20 steps per epoch), so a resumed epoch draws what it would have drawn.
+_EPOCH_SEED_STRIDE = 2**20
+
+
+class GAN(keras.Model):
+    """A generator and a discriminator trained against each other by `fit`.
+
+    Args:
+        generator: maps latent [B, latent_dim] to images [B, H, W, C].
+        discriminator: maps images [B, H, W, C] to P(fake) [B, 1].
+        label_noise: scale of the U[0, 1) noise added to the discriminator's labels.
+        training_mode: call both networks with `training=True` in `train_step` (Dropout and
+            BatchNormalization in training mode). False reproduces the reference notebook, which
+            calls them without the flag.
+        ema: decay of an exponential moving average of the generator's variables kept in
+            `ema_generator` (what `sampler` returns); 0 keeps none.
+        seed: seed of the model's `keras.random.SeedGenerator`, which draws every latent vector
+            and the label noise.
+        **kwargs: passed to `keras.Model` (e.g. `name`).
+    """
+
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        label_noise: float = 0.05,
+        training_mode: bool = True,
+        ema: float = 0.0,
+        seed: int = 0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = int(generator.input_shape[-1])
+        self.label_noise = float(label_noise)
+        self.training_mode = bool(training_mode)
+        self.ema = float(ema)
+        self.base_seed = int(seed)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        if self.ema > 0:
+            self.ema_generator = keras.models.clone_model(generator)
+            self.ema_generator.set_weights(generator.get_weights())
+        else:
+            self.ema_generator = None
+        # Finished epochs, saved with the weights so one checkpoint file says where to resume.
+        self.epochs_done = self.add_weight(
+            shape=(), initializer="zeros", dtype="int64", trainable=False, name="epochs_done"
+        )
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_real_tracker = keras.metrics.Mean(name="d_real")
+        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        self.built = True  # both networks are built; nothing to infer from data
+
+    def compile(self, d_optimizer, g_optimizer, loss_fn, **kwargs):
+        """Configures training.
+
+        Args:
+            d_optimizer: the discriminator's `keras.optimizers.Optimizer`.
+            g_optimizer: the generator's optimizer (a different instance).
+            loss_fn: a `keras.losses.Loss` taking (labels, probabilities), normally
+                `keras.losses.BinaryCrossentropy()`; keep its default "sum_over_batch_size"
+                reduction, which scales the loss correctly under a distribution strategy.
+            **kwargs: passed to `keras.Model.compile` (e.g. `run_eagerly`, `jit_compile`).
+        """
+        super().compile(optimizer=None, **kwargs)
+        if d_optimizer is g_optimizer:
+            raise ValueError("d_optimizer and g_optimizer must be different optimizer instances")
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        self.loss_fn = loss_fn
+
+    @property
+    def metrics(self):
+        """The trackers `fit` resets each epoch and reports: d_loss, g_loss, d_real, d_fake."""
+        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
+
+    @property
+    def sampler(self) -> keras.Model:
+        """The generator to show and save: the EMA copy if there is one, else the generator."""
+        return self.ema_generator if self.ema_generator is not None else self.generator
+
+    def call(self, latent, training=False):
+        """Generates images [B, H, W, C] from latent vectors [B, latent_dim] with `sampler`."""
+        return self.sampler(latent, training=training)
+
+    def build_optimizers(self) -> None:
+        """Creates both optimizers' variables, so `load_weights` can restore their state."""
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    def reseed(self, epoch: int) -> None:
+        """Restarts the seed generator at a point that depends only on the seed and `epoch`.
+
+        Called at the start of every epoch, so a run resumed at epoch e draws the same latent
+        vectors and label noise in epoch e as an uninterrupted run does.
+        """
+        self.seed_generator.state.assign(np.array([self.base_seed, epoch * _EPOCH_SEED_STRIDE], "int64"))
+
+    # --- one training step -------------------------------------------------------------------
+
+    def train_step(self, real_images):
+        """One discriminator update, then one generator update, on a batch [B, H, W, C]."""
+        if isinstance(real_images, tuple):  # (images,) or (images, labels) from a dataset
+            real_images = real_images[0]
+        batch_size = tf.shape(real_images)[0]
+        d_loss, d_real, d_fake = self.discriminator_step(real_images)
+        g_loss = self.generator_step(batch_size)
+        if self.ema_generator is not None:
+            self._update_ema()
+        # Per-replica means; Mean trackers average them over replicas.
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        self.d_loss_tracker.update_state(d_loss * replicas)
+        self.g_loss_tracker.update_state(g_loss * replicas)
+        self.d_real_tracker.update_state(d_real)
+        self.d_fake_tracker.update_state(d_fake)
+        return {m.name: m.result() for m in self.metrics}
+
+    def discriminator_step(self, real_images):
+        """Updates D once; returns (loss, mean D output on reals, mean D output on fakes)."""
+        batch_size = tf.shape(real_images)[0]
+        latent = self.sample_latent(batch_size)
+        fakes = self.generator(latent, training=self._training)  # [B, H, W, C], no tape: G is fixed here
+        combined = tf.concat([fakes, tf.cast(real_images, fakes.dtype)], axis=0)  # [2B, H, W, C]
+        labels = tf.concat([tf.ones((batch_size, 1)), tf.zeros((batch_size, 1))], axis=0)  # fake 1, real 0
+        labels += self.label_noise * tf.random.stateless_uniform(tf.shape(labels), seed=self._draw_seed())
+        with tf.GradientTape() as tape:
+            predictions = self.discriminator(combined, training=self._training)  # [2B, 1]
+            d_loss = self.loss_fn(labels, predictions)
+        weights = self.discriminator.trainable_weights
+        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, weights), weights))
+        d_fake = tf.reduce_mean(predictions[:batch_size])
+        d_real = tf.reduce_mean(predictions[batch_size:])
+        return d_loss, d_real, d_fake
+
+    def generator_step(self, batch_size):
+        """Updates G once on `batch_size` fresh latent vectors; returns its loss."""
+        latent = self.sample_latent(batch_size)
+        misleading = tf.zeros((batch_size, 1))  # "real"
+        with tf.GradientTape() as tape:
+            predictions = self.discriminator(self.generator(latent, training=self._training), training=self._training)
+            g_loss = self.loss_fn(misleading, predictions)
+        weights = self.generator.trainable_weights
+        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, weights), weights))
+        return g_loss
+
+    def sample_latent(self, batch_size):
+        """Draws latent vectors [batch_size, latent_dim] ~ N(0, 1) from the model's seed generator."""
+        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=self._draw_seed())
+
+    @property
+    def _training(self):
+        # None (not False) reproduces a call without the flag exactly.
+        return True if self.training_mode else None
+
+    def _draw_seed(self):
+        """Returns the next int32 [2] seed; each replica of a distribution strategy gets its own."""
+        seed = self.seed_generator.next()  # [seed, counter], the same on every replica
+        replica = tf.distribute.get_replica_context()
+        if replica is not None and replica.num_replicas_in_sync > 1:
+            # Without this, every replica would draw the same latent vectors.
+            offset = tf.cast(replica.replica_id_in_sync_group, seed.dtype) * _REPLICA_SEED_STRIDE
+            seed = seed + tf.stack([offset, tf.zeros_like(offset)])
+        # tf.random.stateless_* want int32 seeds; Keras maps its int64 state the same way.
+        return tf.cast(tf.math.floormod(seed, tf.int32.max - 1), tf.int32)
+
+    def _update_ema(self):
+        """ema_var <- ema * ema_var + (1 - ema) * var, for every generator variable.
+
+        Done through `merge_call` + `extended.update`, as Keras's optimizers update variables,
+        so it is right under a distribution strategy (each device's copy updated once).
+        """
+        decay = self.ema
+        pairs = [(e.value, v.value) for e, v in zip(self.ema_generator.variables, self.generator.variables)]
+
+        def update(strategy, pairs):
+            for ema_var, var in pairs:
+                strategy.extended.update(
+                    ema_var, lambda e, v: e.assign(decay * e + (1.0 - decay) * v), args=(var,), group=False
+                )
+
+        tf.distribute.get_replica_context().merge_call(update, args=(pairs,))

@@ -1,0 +1,353 @@
+"""Train the DCGAN: `train(config, run_dir)` as a library function, `python -m gan.train` on top.
+
+    python -m gan.train                                     # the default recipe, a fresh runs/gan-*/
+    python -m gan.train --config configs/gan/seed.toml      # the reference notebook's GAN
+    python -m gan.train --epochs 2 --limit 8192 --out runs/quick
+    python -m gan.train --out runs/quick --resume           # continue a stopped or killed run
+
+A run directory holds `config.toml`, `history.csv`, `losses.png`, `samples/epoch_NNN.png`,
+`samples.gif`, `generator.keras`, `checkpoint.weights.h5`, `summary.json` and, with
+`--tensorboard`, `tensorboard/` (see `gan.callbacks` for how they are kept consistent).
+
+Radford, Metz and Chintala 2015 (DCGAN); Goodfellow et al. 2014 (GAN).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+from common.cli import add_config_arguments, run_cli
+from common.config import load_config, save_config
+from common.errors import ConfigError, InputError, SuiteError, TrainingError
+from gan.config import GANConfig
+
+DEFAULT_CONFIG = "built-in defaults = configs/gan/default.toml"
+
+
+class TrainingInterrupted(SuiteError):
+    """Training stopped on Ctrl-C or SIGTERM; the last finished epoch is saved.
+
+    Attributes:
+        exit_code: 130 for SIGINT, 143 for SIGTERM (128 + the signal number, as shells report).
+        epochs_done: finished epochs saved in the run directory.
+    """
+
+    def __init__(self, message: str, exit_code: int, epochs_done: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.epochs_done = epochs_done
+
+
+def train(
+    config: GANConfig,
+    run_dir: str | os.PathLike,
+    resume: bool = False,
+    callbacks: Sequence = (),
+    verbose: int | None = None,
+    handle_signals: bool = True,
+) -> dict:
+    """Trains a GAN and writes everything into `run_dir`.
+
+    Args:
+        config: the resolved config.
+        run_dir: an existing, writable folder (see `common.rundir.create_run_dir`).
+        resume: continue the run in `run_dir` from its last finished epoch (its checkpoint);
+            without a checkpoint (killed during the first epoch) it starts at epoch 1.
+        callbacks: extra Keras callbacks, run after the run's own.
+        verbose: Keras `fit` verbosity; None: a progress bar with ETA on a terminal, one line
+            per epoch otherwise.
+        handle_signals: turn Ctrl-C / SIGTERM into a clean stop at a safe point (main thread).
+
+    Returns:
+        The summary also written to `summary.json`.
+
+    Raises:
+        DataError: the training images cannot be found or read.
+        ConfigError: a value does not fit the data (batch larger than the data set, image size
+            the generator cannot make) or, on resume, the model differs from the checkpoint's.
+        InputError: on resume, the checkpoint is unreadable.
+        TrainingError: a loss became non-finite; the last good epoch stays saved.
+        TrainingInterrupted: Ctrl-C or SIGTERM stopped training; the last finished epoch is saved.
+    """
+    run_dir = Path(run_dir)
+    from gan.data import load_images
+
+    images, _ = load_images(config.data.dataset, "train", config.data.data_dir, config.data.limit)
+    if len(images) < config.train.batch_size:
+        raise ConfigError(
+            f"train.batch_size {config.train.batch_size} is larger than the {len(images)} training images; "
+            "lower --batch-size or raise --limit"
+        )
+    if config.output.tensorboard and importlib.util.find_spec("tensorboard") is None:
+        raise ConfigError("--tensorboard (output.tensorboard) needs the tensorboard package: pip install tensorboard")
+    if resume:
+        _check_resumable(config, run_dir)
+    save_config(config, run_dir / "config.toml")
+
+    import keras
+    import tensorflow as tf
+
+    from gan import callbacks as cb
+    from gan.data import make_dataset
+
+    strategy = tf.distribute.MirroredStrategy() if config.strategy == "mirrored" else tf.distribute.get_strategy()
+    keras.utils.set_random_seed(config.seed)
+    with strategy.scope():
+        gan = build_gan(config, images.shape[1:])
+        checkpoint = run_dir / cb.CHECKPOINT
+        if resume and checkpoint.exists():
+            load_checkpoint(gan, checkpoint)
+    initial_epoch = int(gan.epochs_done.numpy())
+    epochs = config.train.epochs
+
+    # A different shuffle seed per resumed start, so a resumed run does not replay epoch 1's order.
+    dataset = make_dataset(images, config.train.batch_size, config.model.value_range, seed=config.seed + initial_epoch)
+    guard = cb.TrainingGuard(initial_epoch)
+    callback_list = [
+        guard,
+        cb.EpochReseed(),
+        cb.SampleGrid(
+            run_dir,
+            guard,
+            n=config.output.samples,
+            seed=config.seed,
+            every=config.output.sample_every,
+            scale=config.output.sample_scale,
+            frame_ms=config.output.gif_frame_ms,
+        ),
+        cb.HistoryWriter(run_dir, guard, initial_epoch),
+        cb.Checkpoint(run_dir, guard),
+    ]
+    if config.output.tensorboard:
+        callback_list.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), write_graph=False))
+    callback_list += list(callbacks)
+    if verbose is None:
+        verbose = 1 if sys.stdout.isatty() else 2
+
+    start = time.perf_counter()
+    # With nothing left to train (a finished run resumed), fit runs no epoch but still calls
+    # on_train_end, which rewrites the GIF in case the run was killed just before writing it.
+    with guard.catch_signals() if handle_signals else contextlib.nullcontext():
+        gan.fit(
+            dataset, epochs=epochs, initial_epoch=initial_epoch, shuffle=False, verbose=verbose, callbacks=callback_list
+        )
+    fit_seconds = time.perf_counter() - start
+
+    if guard.failure:
+        raise TrainingError(
+            f"training stopped: {guard.failure}. The last good state (epoch {guard.epochs_done}) is kept in "
+            f"{run_dir}. Lower train.d_learning_rate / train.g_learning_rate and start a new run, or "
+            f"resume with --resume to retry from there"
+        )
+    summary = write_summary(config, run_dir, gan, images, guard.epochs_done, fit_seconds)
+    if guard.epochs_done < epochs:
+        stopped = guard.stop_signal or "a callback"
+        raise TrainingInterrupted(
+            f"stopped by {stopped} after {guard.epochs_done} of {epochs} epochs; the state is saved in {run_dir}. "
+            f"Continue with: python -m gan.train --out {run_dir} --resume",
+            exit_code={"SIGINT": 130, "SIGTERM": 143}.get(guard.stop_signal or "", 1),
+            epochs_done=guard.epochs_done,
+        )
+    return summary
+
+
+def build_gan(config: GANConfig, image_shape):
+    """Builds and compiles the `GAN` for `config` and images of `image_shape` (H, W, C).
+
+    Call it inside the distribution strategy's scope. The optimizers are built, so a checkpoint
+    can be loaded into them.
+    """
+    import keras
+
+    from gan.gan import GAN
+    from gan.models import build_discriminator, build_generator
+
+    t = config.train
+    # The notebook builds the discriminator first; same order, same initial weights for a seed.
+    discriminator = build_discriminator(config.model, image_shape)
+    gan = GAN(
+        build_generator(config.model, image_shape),
+        discriminator,
+        label_noise=t.label_noise,
+        training_mode=t.training_mode,
+        ema=t.ema,
+        seed=config.seed,
+    )
+    gan.compile(
+        d_optimizer=keras.optimizers.Adam(t.d_learning_rate, beta_1=t.beta_1, beta_2=t.beta_2),
+        g_optimizer=keras.optimizers.Adam(t.g_learning_rate, beta_1=t.beta_1, beta_2=t.beta_2),
+        loss_fn=keras.losses.BinaryCrossentropy(),
+    )
+    gan.build_optimizers()
+    return gan
+
+
+def load_checkpoint(gan, path: Path) -> None:
+    """Restores weights, optimizer state and the epoch count from `checkpoint.weights.h5`.
+
+    Raises:
+        InputError: the file is unreadable or does not fit the model.
+    """
+    try:
+        gan.load_weights(path)
+    except Exception as e:  # noqa: BLE001 - h5py and Keras raise many types for a bad file
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise InputError(
+            f"cannot resume from {path}: {reason[:300]}. The file is corrupt or from a different model; "
+            "start a new run (or delete it to restart this run from epoch 1)"
+        ) from None
+
+
+def _check_resumable(config: GANConfig, run_dir: Path) -> None:
+    """On resume the networks must be the ones the checkpoint was trained with."""
+    saved_path = run_dir / "config.toml"
+    if not saved_path.is_file():
+        raise InputError(f"--resume: {run_dir} holds no run to continue (no config.toml there)")
+    try:
+        saved = load_config(GANConfig, saved_path)
+    except ConfigError as e:
+        raise InputError(f"--resume: the run's own {saved_path} is unreadable: {e}") from None
+    if saved.model == config.model:
+        return
+    if saved.model.latent_dim != config.model.latent_dim:
+        raise ConfigError(
+            f"model.latent_dim {config.model.latent_dim} does not match the checkpoint in {run_dir}, "
+            f"which was trained with latent_dim {saved.model.latent_dim}; drop the override or start a new run"
+        )
+    raise ConfigError(
+        f"the model settings differ from those the run in {run_dir} was trained with "
+        f"(see its config.toml); --resume cannot change model.* keys, start a new run instead"
+    )
+
+
+def write_summary(config: GANConfig, run_dir: Path, gan, images, epochs_done: int, fit_seconds: float) -> dict:
+    """Writes `summary.json`: cost and size figures `compare/` reads, and returns them.
+
+    Keys: epochs (finished), epochs_planned, images_seen, train_seconds (sum of finished epochs'
+    wall time, over every resume), images_per_second, generator_params, discriminator_params,
+    peak_rss_mb (this process), seconds_per_image (generating, batch of 256 after a warm-up),
+    image_shape, batch_size, dataset, strategy, replicas, last (the last history row).
+    """
+    from common.atomic import write_json
+    from gan.callbacks import read_history
+    from gan.sample import generate
+
+    rows = [r for r in read_history(run_dir / "history.csv") if r["epoch"] <= epochs_done]
+    train_seconds = sum(r["seconds"] for r in rows)
+    steps = len(images) // config.train.batch_size
+    images_seen = len(rows) * steps * config.train.batch_size
+    generate(gan.sampler, 16, seed=1)  # warm-up
+    n = 256
+    t0 = time.perf_counter()
+    generate(gan.sampler, n, seed=2)
+    seconds_per_image = (time.perf_counter() - t0) / n
+    summary = {
+        "epochs": epochs_done,
+        "epochs_planned": config.train.epochs,
+        "images_seen": images_seen,
+        "train_seconds": round(train_seconds, 3),
+        "images_per_second": round(images_seen / train_seconds, 2) if train_seconds > 0 else None,
+        "generator_params": int(gan.generator.count_params()),
+        "discriminator_params": int(gan.discriminator.count_params()),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "seconds_per_image": seconds_per_image,
+        "image_shape": [int(s) for s in images.shape[1:]],
+        "batch_size": config.train.batch_size,
+        "dataset": config.data.dataset,
+        "training_images": int(len(images)),
+        "strategy": config.strategy,
+        "replicas": int(gan.distribute_strategy.num_replicas_in_sync),
+        "last": rows[-1] if rows else None,
+        "this_process_fit_seconds": round(fit_seconds, 3),
+    }
+    write_json(run_dir / "summary.json", summary)
+    return summary
+
+
+# --- command line --------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m gan.train",
+        description="Train a DCGAN on Fashion-MNIST (or another image data set) into a run directory.",
+        epilog="Config keys for --set: see configs/gan/default.toml. Exit codes: 0 done, 1 training failed, "
+        "2 bad input, 130/143 stopped by Ctrl-C/SIGTERM (resume with --resume).",
+    )
+    add_config_arguments(parser, DEFAULT_CONFIG)
+    parser.add_argument("--epochs", type=int, help="epochs to train in total (train.epochs)")
+    parser.add_argument("--batch-size", type=int, help="real images per step (train.batch_size)")
+    parser.add_argument("--limit", type=int, metavar="N", help="train on the first N images only (data.limit)")
+    parser.add_argument("--data-dir", metavar="DIR", help="folder with the four Fashion-MNIST .gz files (data.data_dir)")
+    parser.add_argument("--dataset", metavar="NAME", help="fashion_mnist, or a TFDS image data set (data.dataset)")
+    parser.add_argument("--strategy", choices=("default", "mirrored"), help="tf.distribute strategy (strategy)")
+    parser.add_argument(
+        "--tensorboard", action="store_true", default=None, help="also write TensorBoard logs (output.tensorboard)"
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="continue the run in --out from its last finished epoch, with its config.toml"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    values = {
+        "seed": args.seed,
+        "strategy": args.strategy,
+        "train.epochs": args.epochs,
+        "train.batch_size": args.batch_size,
+        "data.limit": args.limit,
+        "data.data_dir": args.data_dir,
+        "data.dataset": args.dataset,
+        "output.tensorboard": args.tensorboard,
+    }
+    if args.resume:
+        if args.out is None:
+            raise InputError("--resume needs --out RUN_DIR naming the run to continue")
+        if args.config is not None:
+            raise ConfigError("--resume continues with the run's own config.toml; drop --config (change keys with --set)")
+        base = Path(args.out) / "config.toml"
+        if not base.is_file():
+            raise InputError(f"--resume: {args.out} holds no run to continue (no config.toml there)")
+    else:
+        base = args.config
+    config = load_config(GANConfig, base, args.overrides, values)
+
+    from common.rundir import create_run_dir
+
+    fresh = args.out is None or not Path(args.out).exists()
+    run_dir = create_run_dir(args.out, "gan", resume=args.resume)
+    _quiet_tensorflow()
+    print(f"gan.train: run directory {run_dir}", file=sys.stderr, flush=True)
+    try:
+        summary = train(config, run_dir, resume=args.resume)
+    except TrainingInterrupted as e:
+        print(f"gan.train: {e}", file=sys.stderr)
+        return e.exit_code
+    except SuiteError:
+        if fresh and not any(run_dir.iterdir()):
+            run_dir.rmdir()  # nothing was written: leave no empty run directory behind
+        raise
+    print(
+        f"gan.train: {summary['epochs']} epochs, {summary['images_per_second']} images/s; wrote {run_dir}. "
+        f"Sample with: python -m gan.sample {run_dir}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _quiet_tensorflow() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+if __name__ == "__main__":
+    sys.exit(run_cli(main))
