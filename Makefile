@@ -13,12 +13,12 @@ ifneq ($(wildcard $(SHARED_VGG19)),)
 export NST_VGG19_WEIGHTS ?= $(SHARED_VGG19)
 endif
 
-.PHONY: demo test setup data clean-venv
+.PHONY: demo test setup data browser clean-venv
 
 demo: setup data
 	$(PY) -m gan.train --epochs 2 --limit 8192
 
-test: setup data
+test: setup data browser
 	$(PY) -m pytest -q
 
 setup: $(VENV)/.installed
@@ -36,6 +36,16 @@ data:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist; \
 	  else \
 	    echo "Fashion-MNIST not found; install it with: sudo apt-get install dataset-fashion-mnist" >&2; \
+	  fi; \
+	fi
+
+# Debian's Chromium, which the report test opens the HTML report in (skipped without it; needs root).
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "chromium not found; the report's browser test will be skipped (sudo apt-get install chromium)" >&2; \
 	  fi; \
 	fi
 
