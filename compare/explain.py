@@ -17,7 +17,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "Learning a distribution versus optimizing one image",
         (
             "The GAN **learned a distribution**. Its generator saw {gan_images_seen} training images "
-            "({gan_training_images} distinct ones, {gan_epochs} epochs) in {gan_train_time} and turned that "
+            "({gan_training_images} distinct ones, {gan_epochs}) in {gan_train_time} and turned that "
             "experience into {gan_generator_params} weights. Any point of its {gan_latent_dim}-dimensional latent "
             "space now maps to a new piece of clothing in one forward pass: {gan_time_per_image} per image. "
             "It cannot make anything it was not shown, and it does not know which training image a sample resembles.",
@@ -43,7 +43,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "{nst_style_content} for the untouched content photo, while its content distance rose from 0 to "
             "{nst_content_result} (the style image itself scores {nst_content_style}). The sliced Wasserstein "
             "distance, which compares whole feature distributions rather than Gram matrices, moved from "
-            "{nst_swd_content} to {nst_swd_result}: the two style measures agree.",
+            "{nst_swd_content} to {nst_swd_result}: {nst_swd_verdict}.",
         ),
     ),
     (

@@ -22,6 +22,7 @@ from common.atomic import write_json
 from common.cli import run_cli
 from common.config import load_config
 from common.errors import ConfigError, InputError
+from compare.gan_metrics import DEFAULT_N
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -41,7 +42,7 @@ def run_dataset(run_dir: Path) -> tuple[str, str | None]:
 
 def measure_run(
     run_dir: str | Path,
-    n: int = 10_000,
+    n: int = DEFAULT_N,
     seed: int = 0,
     evaluator=None,
     reference=None,
@@ -152,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "real-data floor) and write RUN_DIR/metrics.json.",
     )
     parser.add_argument("run", metavar="RUN_DIR", help="a GAN run directory (holding generator.keras)")
-    parser.add_argument("--n", type=int, default=10_000, help="images to generate (default: 10000)")
+    parser.add_argument("--n", type=int, default=DEFAULT_N, help=f"images to generate (default: {DEFAULT_N})")
     parser.add_argument("--seed", type=int, default=0, help="seed of the latent draw and the metrics (default: 0)")
     parser.add_argument("--cache-dir", metavar="DIR", help="evaluator cache folder (default: env COMPARE_CACHE_DIR or ~/.cache/gen-art-suite/compare)")
     parser.add_argument("--data-dir", metavar="DIR", help="folder with the Fashion-MNIST .gz files")

@@ -165,6 +165,13 @@ def duration(seconds: float | None) -> str:
     return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
 
 
+def plural(value, noun: str) -> str:
+    """`1 epoch`, `3 epochs`, `? epochs` for None."""
+    if value is None:
+        return f"? {noun}s"
+    return f"{value} {noun}" + ("" if value == 1 else "s")
+
+
 def count(value) -> str:
     """`1,234,567` with thin separators; `n/a` for None."""
     return "n/a" if value is None else f"{int(value):,}"
@@ -216,7 +223,7 @@ def gan_part(run: GanRun, options: ReportOptions, figures: Path) -> tuple[dict, 
     grid = F.image_panel([F.tile(samples, 8)], [f"64 new samples (seed {options.seed})"], figures / "gan_samples.png",
                          height=4.2)  # fmt: skip
     blocks["side-by-side"].append(
-        Figure(grid, f"GAN: 64 images drawn from random latent vectors after {summary.get('epochs', '?')} epochs; "
+        Figure(grid, f"GAN: 64 images drawn from random latent vectors after {plural(summary.get('epochs'), 'epoch')}; "
                      f"each took {duration(summary.get('seconds_per_image'))} to make.")  # fmt: skip
     )
 
@@ -267,7 +274,7 @@ def gan_part(run: GanRun, options: ReportOptions, figures: Path) -> tuple[dict, 
     facts = {
         "gan_images_seen": count(summary.get("images_seen")),
         "gan_training_images": count(summary.get("training_images")),
-        "gan_epochs": str(summary.get("epochs", "?")),
+        "gan_epochs": plural(summary.get("epochs"), "epoch") if summary.get("epochs") is not None else None,
         "gan_train_time": duration(summary.get("train_seconds")),
         "gan_generator_params": count(summary.get("generator_params")),
         "gan_discriminator_params": count(summary.get("discriminator_params")),
@@ -297,7 +304,7 @@ def gan_part(run: GanRun, options: ReportOptions, figures: Path) -> tuple[dict, 
         "parameters_note": f"generator {count(summary.get('generator_params'))} + discriminator "
                            f"{count(summary.get('discriminator_params'))}",
         "train_seconds": summary.get("train_seconds"),
-        "train_note": f"{summary.get('epochs', '?')} epochs",
+        "train_note": plural(summary.get("epochs"), "epoch"),
         "seconds_per_image": summary.get("seconds_per_image"),
         "peak_mb": summary.get("peak_rss_mb"),
     }  # fmt: skip
@@ -422,6 +429,7 @@ def nst_part(run: NstRun, options: ReportOptions, figures: Path, vgg=None) -> tu
         "nst_content_style": f"{scores['style_image']['content_distance']:.3f}",
         "nst_swd_content": f"{scores['content_image']['swd']:.3f}",
         "nst_swd_result": f"{scores['result']['swd']:.3f}",
+        "nst_swd_verdict": _verdict(scores),
     }
     facts = {k: v for k, v in facts.items() if v not in ("n/a", "?", None)}
     cost = {
@@ -436,6 +444,17 @@ def nst_part(run: NstRun, options: ReportOptions, figures: Path, vgg=None) -> tu
     numbers = {"run": str(run.path), "content": str(content_path), "style": str(style_path), "summary": summary,
                "seconds": seconds, "iterations": iterations, "scores": scores, "sweeps": sweeps, "cost": cost}  # fmt: skip
     return blocks, facts, numbers
+
+
+def _verdict(scores: dict) -> str:
+    """Whether the Gram distance and SWD moved the same way from the content image to the result."""
+    gram = scores["result"]["style_distance"] - scores["content_image"]["style_distance"]
+    swd = scores["result"]["swd"] - scores["content_image"]["swd"]
+    if gram < 0 and swd < 0:
+        return "both style measures agree that the result moved towards the painting"
+    if gram > 0 and swd > 0:
+        return "both style measures agree that the result did not move towards the painting (too few iterations, or random weights)"
+    return "the two style measures disagree, a sign that one statistic was matched without the other"
 
 
 def run_sweeps(content_path, style_path, options: ReportOptions, scorer, targets, figures: Path, blocks) -> dict:
@@ -626,6 +645,7 @@ def _relative(blocks: list[Block], folder: Path) -> list[Block]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    D = ReportOptions()  # the defaults live in the dataclass only
     p = argparse.ArgumentParser(
         prog="python -m compare.report",
         description="Measure a GAN run and a style transfer run and write a side-by-side report (report.html, "
@@ -634,8 +654,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gan", metavar="RUN", help="a GAN run directory (python -m gan.train)")
     p.add_argument("--nst", metavar="RUN", help="a style transfer run directory (python -m nst.transfer)")
     p.add_argument("-o", "--out", metavar="DIR", help="report folder, new or empty (default: runs/report-TIMESTAMP)")
-    p.add_argument("--n", type=int, default=10_000, help="GAN images for the metrics and the real-data floor (default: 10000)")
-    p.add_argument("--seed", type=int, default=0, help="seed of samples, metrics and quick runs (default: 0)")
+    p.add_argument("--n", type=int, default=D.n, help=f"GAN images for the metrics and the real-data floor (default: {D.n})")
+    p.add_argument("--seed", type=int, default=D.seed, help=f"seed of samples, metrics and quick runs (default: {D.seed})")
     p.add_argument("--content-layer-sweep", action="store_true",
                    help="add style transfer with content at block3_conv2, block4_conv2, block5_conv2 (3 extra runs)")
     p.add_argument("--style-weight-sweep", action="store_true", help="add style transfer at style weight x0.1, x1, x10 (3 extra runs)")
@@ -643,22 +663,22 @@ def build_parser() -> argparse.ArgumentParser:
                    "then Keras's imagenet); 'none' = random (tests only)")
     p.add_argument("--nst-content", metavar="PATH", help="content image of --nst (when its summary does not name it)")
     p.add_argument("--nst-style", metavar="PATH", help="style image of --nst (when its summary does not name it)")
-    p.add_argument("--eval-size", type=int, default=512, help="style transfer evaluation size, long side px (default: 512)")
-    p.add_argument("--sweep-size", type=int, default=192, help="long side of sweep images (default: 192)")
-    p.add_argument("--sweep-iterations", type=int, nargs="+", metavar="N", default=[60, 40],
-                   help="sweep iterations per scale, coarsest first (default: 60 40)")
+    p.add_argument("--eval-size", type=int, default=D.eval_size, help=f"style transfer evaluation size, long side px (default: {D.eval_size})")
+    p.add_argument("--sweep-size", type=int, default=D.sweep_size, help=f"long side of sweep images (default: {D.sweep_size})")
+    p.add_argument("--sweep-iterations", type=int, nargs="+", metavar="N", default=list(D.sweep_iterations),
+                   help=f"sweep iterations per scale, coarsest first (default: {' '.join(map(str, D.sweep_iterations))})")
     p.add_argument("--cache-dir", metavar="DIR", help="evaluator cache (default: env COMPARE_CACHE_DIR or ~/.cache/gen-art-suite/compare)")
     p.add_argument("--data-dir", metavar="DIR", help="folder with the Fashion-MNIST .gz files")
     p.add_argument("--evaluator", dest="evaluator_overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="evaluator setting (a different cached evaluator), e.g. train_limit=512; repeatable")
     p.add_argument("--reference-limit", type=int, metavar="N", help="only the first N test images (quick checks)")
-    p.add_argument("--kid-subsets", type=int, default=100, help="KID subsets (default: 100)")
+    p.add_argument("--kid-subsets", type=int, default=D.kid_subsets, help=f"KID subsets (default: {D.kid_subsets})")
     quick = p.add_argument_group("quick runs (when neither --gan nor --nst is given)")
     quick.add_argument("--gan-config", metavar="PATH", help="GAN config (default: the built-in defaults)")
-    quick.add_argument("--gan-epochs", type=int, default=3, help="GAN epochs (default: 3)")
-    quick.add_argument("--gan-limit", type=int, default=6000, help="GAN training images, 0 = all (default: 6000)")
+    quick.add_argument("--gan-epochs", type=int, default=D.gan_epochs, help=f"GAN epochs (default: {D.gan_epochs})")
+    quick.add_argument("--gan-limit", type=int, default=D.gan_limit, help=f"GAN training images, 0 = all (default: {D.gan_limit})")
     quick.add_argument("--nst-config", metavar="PATH", help="style transfer config (default: the built-in defaults)")
-    quick.add_argument("--nst-size", type=int, default=256, help="style transfer size, long side px (default: 256)")
+    quick.add_argument("--nst-size", type=int, default=D.nst_size, help=f"style transfer size, long side px (default: {D.nst_size})")
     quick.add_argument("--gan-arg", dest="quick_args_gan", action="append", default=[], metavar="ARG",
                        help="extra argument for python -m gan.train, e.g. --gan-arg=--batch-size=64; repeatable")
     quick.add_argument("--nst-arg", dest="quick_args_nst", action="append", default=[], metavar="ARG",
