@@ -245,4 +245,3 @@ class GANConfig:
     def __post_init__(self):
         if not 0 <= self.seed < 2**31:
             raise ValueError(f"seed must be in [0, 2**31), got {self.seed}")
-

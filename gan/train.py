@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import importlib.util
 import os
 import resource
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from common.cli import add_config_arguments, run_cli
 from common.config import load_config, save_config
@@ -90,6 +91,7 @@ def train(
         raise ConfigError("--tensorboard (output.tensorboard) needs the tensorboard package: pip install tensorboard")
     if resume:
         _check_resumable(config, run_dir)
+        _remove_temporaries(run_dir)
     save_config(config, run_dir / "config.toml")
 
     import keras
@@ -98,7 +100,7 @@ def train(
     from gan import callbacks as cb
     from gan.data import make_dataset
 
-    strategy = tf.distribute.MirroredStrategy() if config.strategy == "mirrored" else tf.distribute.get_strategy()
+    strategy = mirrored_strategy() if config.strategy == "mirrored" else tf.distribute.get_strategy()
     keras.utils.set_random_seed(config.seed)
     with strategy.scope():
         gan = build_gan(config, images.shape[1:])
@@ -157,6 +159,19 @@ def train(
             epochs_done=guard.epochs_done,
         )
     return summary
+
+
+@functools.lru_cache(maxsize=1)
+def mirrored_strategy():
+    """The process's one `tf.distribute.MirroredStrategy` over every visible device.
+
+    One per process: two strategies over the same devices number their collective all-reduce
+    operations alike, and the second one's training fails with "Shape mismatch in the
+    collective instance". Create models for it under `mirrored_strategy().scope()`.
+    """
+    import tensorflow as tf
+
+    return tf.distribute.MirroredStrategy()
 
 
 def build_gan(config: GANConfig, image_shape):
@@ -228,6 +243,15 @@ def _check_resumable(config: GANConfig, run_dir: Path) -> None:
     )
 
 
+def _remove_temporaries(run_dir: Path) -> None:
+    """Deletes temporary files a killed run left (`common.atomic` names them `.NAME.*.tmp*`)."""
+    for folder in (run_dir, run_dir / "samples"):
+        if folder.is_dir():
+            for path in folder.glob(".*.tmp*"):
+                if path.is_file():
+                    path.unlink(missing_ok=True)
+
+
 def write_summary(config: GANConfig, run_dir: Path, gan, images, epochs_done: int, fit_seconds: float) -> dict:
     """Writes `summary.json`: cost and size figures `compare/` reads, and returns them.
 
@@ -262,7 +286,7 @@ def write_summary(config: GANConfig, run_dir: Path, gan, images, epochs_done: in
         "image_shape": [int(s) for s in images.shape[1:]],
         "batch_size": config.train.batch_size,
         "dataset": config.data.dataset,
-        "training_images": int(len(images)),
+        "training_images": len(images),
         "strategy": config.strategy,
         "replicas": int(gan.distribute_strategy.num_replicas_in_sync),
         "last": rows[-1] if rows else None,
@@ -286,14 +310,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--epochs", type=int, help="epochs to train in total (train.epochs)")
     parser.add_argument("--batch-size", type=int, help="real images per step (train.batch_size)")
     parser.add_argument("--limit", type=int, metavar="N", help="train on the first N images only (data.limit)")
-    parser.add_argument("--data-dir", metavar="DIR", help="folder with the four Fashion-MNIST .gz files (data.data_dir)")
+    parser.add_argument(
+        "--data-dir", metavar="DIR", help="folder with the four Fashion-MNIST .gz files (data.data_dir)"
+    )
     parser.add_argument("--dataset", metavar="NAME", help="fashion_mnist, or a TFDS image data set (data.dataset)")
     parser.add_argument("--strategy", choices=("default", "mirrored"), help="tf.distribute strategy (strategy)")
     parser.add_argument(
         "--tensorboard", action="store_true", default=None, help="also write TensorBoard logs (output.tensorboard)"
     )
     parser.add_argument(
-        "--resume", action="store_true", help="continue the run in --out from its last finished epoch, with its config.toml"
+        "--resume",
+        action="store_true",
+        help="continue the run in --out from its last finished epoch, with its config.toml",
     )
     return parser
 
@@ -314,7 +342,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.out is None:
             raise InputError("--resume needs --out RUN_DIR naming the run to continue")
         if args.config is not None:
-            raise ConfigError("--resume continues with the run's own config.toml; drop --config (change keys with --set)")
+            raise ConfigError(
+                "--resume continues with the run's own config.toml; drop --config (change keys with --set)"
+            )
         base = Path(args.out) / "config.toml"
         if not base.is_file():
             raise InputError(f"--resume: {args.out} holds no run to continue (no config.toml there)")
@@ -324,8 +354,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from common.rundir import create_run_dir
 
-    fresh = args.out is None or not Path(args.out).exists()
+    # Folders this call creates, removed again if it fails before writing anything into them.
+    planned = [Path("runs")] if args.out is None else [p for p in (Path(args.out), *Path(args.out).parents)]
+    created = [p for p in planned if not p.exists()]
     run_dir = create_run_dir(args.out, "gan", resume=args.resume)
+    if args.out is None:
+        created.append(run_dir)
     _quiet_tensorflow()
     print(f"gan.train: run directory {run_dir}", file=sys.stderr, flush=True)
     try:
@@ -334,8 +368,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"gan.train: {e}", file=sys.stderr)
         return e.exit_code
     except SuiteError:
-        if fresh and not any(run_dir.iterdir()):
-            run_dir.rmdir()  # nothing was written: leave no empty run directory behind
+        # Nothing was written: leave no empty run directory behind.
+        for folder in sorted(created, key=lambda p: len(p.absolute().parts), reverse=True):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only succeeds when empty
         raise
     print(
         f"gan.train: {summary['epochs']} epochs, {summary['images_per_second']} images/s; wrote {run_dir}. "

@@ -79,6 +79,7 @@ def run_module(module: str, *args, cwd, timeout: float = 300) -> subprocess.Comp
         capture_output=True,
         text=True,
         timeout=timeout,
+        check=False,
     )
 
 

@@ -27,7 +27,13 @@ def test_seed_toml_is_the_reference_notebook():
     assert c.model.latent_dim == 64 and c.model.output_activation == "sigmoid"
     assert c.model.value_range == (0.0, 1.0)
     g, d = c.model.generator, c.model.discriminator
-    assert (g.dense_channels, g.filters, g.strides, g.kernel_size, g.output_kernel_size) == (64, (64, 32, 16), (2, 2, 1), 4, 5)
+    assert (g.dense_channels, g.filters, g.strides, g.kernel_size, g.output_kernel_size) == (
+        64,
+        (64, 32, 16),
+        (2, 2, 1),
+        4,
+        5,
+    )
     assert (g.norm, g.activation, g.leaky_slope) == ("none", "leaky_relu", 0.2)
     assert (d.filters, d.strides, d.kernel_size, d.leaky_slope, d.dropout, d.norm) == (
         (64, 128, 128), (2, 2, 2), 4, 0.2, 0.2, "none"

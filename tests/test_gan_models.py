@@ -12,6 +12,13 @@ from gan.models import build_discriminator, build_generator, output_range
 from gan.reference import reference_models
 
 
+@pytest.fixture(autouse=True)
+def _fresh_keras_session():
+    """Each test starts from an empty Keras graph (keeps a long test process light)."""
+    yield
+    keras.backend.clear_session()
+
+
 @pytest.fixture(params=["seed", "default"])
 def config(request):
     return load_config(GANConfig, SEED_TOML if request.param == "seed" else DEFAULT_TOML)
@@ -35,8 +42,21 @@ def test_shapes(config, image_shape):
 
 
 def _describe(model):
-    keys = ("filters", "kernel_size", "strides", "padding", "activation", "units", "negative_slope", "rate", "target_shape", "use_bias")
-    return [(type(layer).__name__, {k: v for k, v in layer.get_config().items() if k in keys}) for layer in model.layers]
+    keys = (
+        "filters",
+        "kernel_size",
+        "strides",
+        "padding",
+        "activation",
+        "units",
+        "negative_slope",
+        "rate",
+        "target_shape",
+        "use_bias",
+    )
+    return [
+        (type(layer).__name__, {k: v for k, v in layer.get_config().items() if k in keys}) for layer in model.layers
+    ]
 
 
 def test_seed_config_builds_the_reference_models_exactly():

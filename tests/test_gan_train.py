@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 
 import keras
@@ -19,6 +20,13 @@ from gan.train import TrainingInterrupted, build_gan, load_checkpoint, train
 
 N_IMAGES, BATCH = 64, 16
 STEPS = N_IMAGES // BATCH
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keras_session():
+    """Each test starts from an empty Keras graph (keeps a long test process light)."""
+    yield
+    keras.backend.clear_session()
 
 
 @pytest.fixture(scope="module")
@@ -47,10 +55,23 @@ def epochs_of(run_dir):
     return [row["epoch"] for row in read_history(run_dir / "history.csv")]
 
 
-def test_a_run_writes_every_output(data_dir, tmp_path):
-    config = tiny_config(data_dir, "train.epochs=2")
-    run_dir = tmp_path / "run"
+@pytest.fixture(scope="module")
+def finished(data_dir, tmp_path_factory):
+    """A 2-epoch run with TensorBoard logs, shared by the tests that only read it (or copy it)."""
+    config = tiny_config(data_dir, "train.epochs=2", "output.tensorboard=true")
+    run_dir = tmp_path_factory.mktemp("finished") / "run"
     summary = run(config, run_dir)
+    return config, run_dir, summary
+
+
+def copy_run(finished, tmp_path):
+    config, run_dir, _ = finished
+    shutil.copytree(run_dir, tmp_path / "run")
+    return config, tmp_path / "run"
+
+
+def test_a_run_writes_every_output(finished):
+    config, run_dir, summary = finished
 
     assert load_config(GANConfig, run_dir / "config.toml") == config
     header = (run_dir / "history.csv").read_text().splitlines()[0]
@@ -87,14 +108,12 @@ def test_samples_every_k_epochs_and_after_the_last(data_dir, tmp_path):
     assert sorted(p.name for p in (tmp_path / "run" / "samples").iterdir()) == ["epoch_002.png", "epoch_003.png"]
 
 
-def test_tensorboard_logs(data_dir, tmp_path):
-    run(tiny_config(data_dir, "train.epochs=1", "output.tensorboard=true"), tmp_path / "run")
-    assert list((tmp_path / "run" / "tensorboard").rglob("events.out.tfevents.*"))
+def test_tensorboard_logs(finished):
+    assert list((finished[1] / "tensorboard").rglob("events.out.tfevents.*"))
 
 
-def test_resume_continues_with_the_optimizer_state(data_dir, tmp_path):
-    run_dir = tmp_path / "run"
-    run(tiny_config(data_dir, "train.epochs=2"), run_dir)
+def test_resume_continues_with_the_optimizer_state(data_dir, finished, tmp_path):
+    _, run_dir = copy_run(finished, tmp_path)
     longer = tiny_config(data_dir, "train.epochs=4")
     summary = run(longer, run_dir, resume=True)
     assert epochs_of(run_dir) == [1, 2, 3, 4]
@@ -179,29 +198,28 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(data_dir, tmp_
 
 
 def test_same_seed_same_first_epoch(data_dir, tmp_path):
-    config = tiny_config(data_dir, "train.epochs=1", "seed=5")
+    config = tiny_config(data_dir, "train.epochs=1", "seed=5", "output.samples=1")
     losses = []
     for name in ("a", "b"):
         run(config, tmp_path / name)
-        losses.append([{k: v for k, v in r.items() if k != "seconds"} for r in read_history(tmp_path / name / "history.csv")])
+        losses.append(
+            [{k: v for k, v in r.items() if k != "seconds"} for r in read_history(tmp_path / name / "history.csv")]
+        )
     assert losses[0] == losses[1]
 
 
-def test_resume_with_another_latent_size_is_refused(data_dir, tmp_path):
-    run_dir = tmp_path / "run"
-    run(tiny_config(data_dir, "train.epochs=1"), run_dir)
+def test_resume_with_another_latent_size_is_refused(data_dir, finished):
+    run_dir = finished[1]
     with pytest.raises(ConfigError, match="model.latent_dim 16 does not match the checkpoint.*latent_dim 8"):
         run(tiny_config(data_dir, "train.epochs=2", "model.latent_dim=16"), run_dir, resume=True)
 
 
-def test_corrupt_checkpoint_is_an_input_error(data_dir, tmp_path):
-    run_dir = tmp_path / "run"
-    config = tiny_config(data_dir, "train.epochs=1")
-    run(config, run_dir)
+def test_corrupt_checkpoint_is_an_input_error(data_dir, finished, tmp_path):
+    _, run_dir = copy_run(finished, tmp_path)
     data = (run_dir / CHECKPOINT).read_bytes()
     (run_dir / CHECKPOINT).write_bytes(data[: len(data) // 2])
     with pytest.raises(InputError, match="cannot resume from .*checkpoint.weights.h5"):
-        run(tiny_config(data_dir, "train.epochs=2"), run_dir, resume=True)
+        run(tiny_config(data_dir, "train.epochs=3"), run_dir, resume=True)
 
 
 def test_batch_larger_than_the_data_is_a_config_error(data_dir, tmp_path):

@@ -1,0 +1,132 @@
+"""End-to-end tests of `python -m gan.train` and `python -m gan.sample` (subprocesses in tmp_path)."""
+
+import json
+
+import keras
+import pytest
+from gan_support import (
+    TINY_MODEL,
+    assert_one_error_line,
+    fashion_mnist_present,
+    run_module,
+    suite_lines,
+    write_fake_fashion,
+)
+from PIL import Image
+
+from common.config import load_config
+from gan.callbacks import read_history
+from gan.config import GANConfig
+from gan.sample import main as sample_main
+from gan.train import train
+
+RUN_FILES = {"config.toml", "history.csv", "losses.png", "samples", "samples.gif", "generator.keras",
+             "checkpoint.weights.h5", "summary.json"}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keras_session():
+    """Each test starts from an empty Keras graph (keeps a long test process light)."""
+    yield
+    keras.backend.clear_session()
+
+
+@pytest.mark.slow
+@pytest.mark.real_data
+@pytest.mark.skipif(not fashion_mnist_present(), reason="Fashion-MNIST absent: apt-get install dataset-fashion-mnist")
+def test_one_epoch_on_1024_images_writes_every_output_and_samples(tmp_path):
+    proc = run_module("gan.train", "--epochs", "1", "--limit", "1024", "--out", "run", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr
+    run = tmp_path / "run"
+    assert {p.name for p in tmp_path.iterdir()} == {"run"}, "nothing is written outside the run directory"
+    assert {p.name for p in run.iterdir()} == RUN_FILES
+    assert [r["epoch"] for r in read_history(run / "history.csv")] == [1]
+    assert [p.name for p in (run / "samples").iterdir()] == ["epoch_001.png"]
+    for image in ("losses.png", "samples.gif", "samples/epoch_001.png"):
+        with Image.open(run / image) as im:
+            im.verify()
+    assert keras.models.load_model(run / "generator.keras").output_shape == (None, 28, 28, 1)
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["epochs"] == 1 and summary["images_seen"] == 1024 and summary["training_images"] == 1024
+    assert "Sample with: python -m gan.sample" in "\n".join(suite_lines(proc.stderr, "gan.train"))
+
+    proc = run_module("gan.sample", "run", "--n", "9", "--seed", "4", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    with Image.open(run / "sample_seed4_n9.png") as im:
+        assert im.size == (2 + 3 * (56 + 2),) * 2  # 3x3 grid of 28x28 images at scale 2
+
+    # Interpolation, in-process (the subprocess path is the one above).
+    assert sample_main([str(run / "generator.keras"), "--interpolate", "5", "--out", str(tmp_path / "walk.gif")]) == 0
+    with Image.open(tmp_path / "walk.gif") as gif:
+        assert gif.n_frames == 8  # there and back: 5 + 3
+    assert sample_main([str(run), "--interpolate", "4", "--seed", "2", "--to-seed", "9"]) == 0
+    with Image.open(run / "interpolate_seed2-9.png") as strip:
+        assert strip.size == (2 + 4 * 58, 60)
+
+
+@pytest.fixture
+def empty_dir(tmp_path):
+    (tmp_path / "empty").mkdir()
+    return tmp_path / "empty"
+
+
+@pytest.mark.parametrize(
+    "args, fragments",
+    [
+        (["--epochs", "0"], ["train.epochs must be positive, got 0"]),
+        (["--batch-size", "-3"], ["train.batch_size must be positive, got -3"]),
+        (["--limit", "0"], ["data.limit must be positive"]),
+        (["--set", "train.nope=1"], ["unknown config key 'train.nope'"]),
+        (["--set", "model.latent_dim=abc"], ["'model.latent_dim' must be an integer, got 'abc'"]),
+        (["--config", "missing.toml"], ["config file missing.toml does not exist"]),
+        (["--data-dir", "empty"], ["--data-dir empty does not hold train-images-idx3-ubyte.gz"]),
+        (["--resume"], ["--resume needs --out RUN_DIR"]),
+        (["--resume", "--out", "empty"], ["holds no run to continue"]),
+        (["--out", "full"], ["already holds files", "--resume"]),
+    ],
+)
+def test_train_usage_errors_are_one_line(tmp_path, empty_dir, args, fragments):
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x.txt").write_text("x")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    proc = run_module("gan.train", *args, cwd=tmp_path)
+    assert_one_error_line(proc, "gan.train", *fragments)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before, "a failed start leaves no run directory"
+    assert list(empty_dir.iterdir()) == []
+
+
+def test_sample_errors_are_one_line(tmp_path):
+    (tmp_path / "bad.keras").write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "run").mkdir()
+    for args, fragment in [
+        (["bad.keras"], "bad.keras is not a Keras model file"),
+        (["missing"], "missing does not exist"),
+        (["run"], "run holds no generator.keras"),
+        (["run", "--n", "0"], "--n must be a positive number of images, got 0"),
+        (["run", "--interpolate", "1"], "--interpolate needs at least 2 steps"),
+        (["run", "--out", "x.jpg"], "--out must end in .png"),
+    ]:
+        assert_one_error_line(run_module("gan.sample", *args, cwd=tmp_path), "gan.sample", fragment)
+
+
+def test_resume_with_a_wrong_latent_size_or_a_config_file(tmp_path):
+    data = write_fake_fashion(tmp_path / "data", n=64)
+    overrides = [*TINY_MODEL, f"data.data_dir={json.dumps(str(data))}", "train.batch_size=16", "train.epochs=1"]
+    (tmp_path / "run").mkdir()
+    train(load_config(GANConfig, None, overrides), tmp_path / "run", verbose=0)  # in-process: faster
+    proc = run_module("gan.train", "--out", "run", "--resume", "--set", "model.latent_dim=16", cwd=tmp_path)
+    assert_one_error_line(proc, "gan.train", "model.latent_dim 16 does not match the checkpoint", "latent_dim 8")
+    proc = run_module("gan.train", "--out", "run", "--resume", "--config", "x.toml", cwd=tmp_path)
+    assert_one_error_line(proc, "gan.train", "drop --config")
+
+
+def test_help_does_not_import_tensorflow(tmp_path):
+    proc = run_module("gan.train", "--help", cwd=tmp_path)
+    assert proc.returncode == 0 and "--resume" in proc.stdout and "--strategy" in proc.stdout
+    import subprocess
+    import sys
+
+    check = "import sys, gan.train, gan.sample, gan.config; print('tensorflow' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert out.stdout.strip() == "False", out.stderr
