@@ -315,14 +315,19 @@ def gan_part(run: GanRun, options: ReportOptions, figures: Path) -> tuple[dict, 
 
 
 def _nst_label(path: Path, run: NstRun) -> str:
-    """A frame's label from its file name, e.g. `scale1_iter0050.png` -> `scale 1, it. 50`."""
+    """A frame's label: `scale 2 (256 px), it. 50` from `losses.csv` when the file name is a step number
+    (as `nst.transfer` writes `frames/000150.png`), else from the numbers in the name."""
     import re
 
     numbers = [int(n) for n in re.findall(r"\d+", path.stem)]
-    if len(numbers) >= 2:
-        return f"scale {numbers[0]}, it. {numbers[1]}"
     if len(numbers) == 1:
+        row = next((r for r in run.losses if r.get("step") == numbers[0]), None)
+        if row is not None and "scale" in row and "iteration" in row:
+            size = max(int(row.get("height", 0)), int(row.get("width", 0)))
+            return f"scale {int(row['scale']) + 1}" + (f" ({size} px)" if size else "") + f", it. {int(row['iteration'])}"
         return f"step {numbers[0]}"
+    if len(numbers) >= 2:
+        return f"scale {numbers[0] + 1}, it. {numbers[1]}"
     return path.stem
 
 

@@ -121,7 +121,7 @@ class NstRun:
         path: the run directory.
         config: `config.toml` as a dict.
         summary: `summary.json` ({} when absent).
-        losses: `losses.csv` rows (scale, iteration, content, style, tv, total, ...).
+        losses: `losses.csv` rows (step, scale, height, width, iteration, content, style, tv, total).
         final: `final.png`.
         frames: the images in `frames/`, in the order they were written.
         content, style: the content image and the style image(s) the run used, when known.
@@ -154,8 +154,8 @@ class NstRun:
         if not final.is_file():
             raise InputError(f"--nst {path} holds no final.png; pass a finished run of python -m nst.transfer")
         summary = _read_json(path / "summary.json") or {}
-        frames = sorted((path / "frames").glob("*.png"), key=lambda p: (p.stat().st_mtime_ns, p.name))
-        frames = sorted(frames, key=lambda p: [int(d) for d in re.findall(r"\d+", p.stem)] or [0])
+        # nst.transfer names frames by global step (000150.png); sort by the numbers in the name.
+        frames = sorted((path / "frames").glob("*.png"), key=lambda p: ([int(d) for d in re.findall(r"\d+", p.stem)], p.name))
         found_content, found_styles = _inputs_from(summary, path)
         content_path = Path(content) if content else found_content
         styles = [Path(style)] if style else found_styles
@@ -169,7 +169,13 @@ class NstRun:
 
 
 def _inputs_from(summary: dict, run: Path) -> tuple[Path | None, list[Path]]:
-    """Finds the content and style image paths in an NST summary (relative paths: to the run)."""
+    """Finds the content and style images of an NST run.
+
+    `nst.transfer` writes `inputs/sources.json` (the original paths) and the images as loaded
+    (`inputs/content.png`, `inputs/style-N.png`); the original files are preferred (sharper at the
+    evaluation size) when they still exist, else the saved copies. Older or hand-made runs may name
+    them in `summary.json` instead (`content`, `styles`).
+    """
 
     def resolve(value) -> Path | None:
         if not isinstance(value, str) or not value:
@@ -179,11 +185,16 @@ def _inputs_from(summary: dict, run: Path) -> tuple[Path | None, list[Path]]:
             p = run / p
         return p
 
-    inputs = summary.get("inputs") if isinstance(summary.get("inputs"), dict) else summary
-    content = resolve(inputs.get("content") or inputs.get("content_image") or inputs.get("content_path"))
-    styles = inputs.get("styles") or inputs.get("style") or inputs.get("style_images") or inputs.get("style_paths") or []
-    if isinstance(styles, str):
-        styles = [styles]
-    styles = [s for s in (resolve(v) if isinstance(v, str) else resolve(v.get("path")) if isinstance(v, dict) else None
-                          for v in styles) if s is not None]  # fmt: skip
+    sources = _read_json(run / "inputs" / "sources.json") or {}
+    saved_content = run / "inputs" / "content.png"
+    saved_styles = sorted((run / "inputs").glob("style-*.png"), key=lambda p: _number(p.stem))
+    names = sources or summary
+    content = resolve(names.get("content"))
+    styles = names.get("styles") or names.get("style") or []
+    styles = [resolve(v) for v in ([styles] if isinstance(styles, str) else styles)]
+    styles = [s for s in styles if s is not None]
+    if (content is None or not content.is_file()) and saved_content.is_file():
+        content = saved_content
+    if (not styles or not all(s.is_file() for s in styles)) and saved_styles:
+        styles = saved_styles
     return content, styles
