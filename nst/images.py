@@ -166,17 +166,18 @@ def resize(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Resizes a float pixel-space image [H, W, C] to `shape` = (height, width) with Lanczos.
 
     Used between the scales of coarse-to-fine optimization; works channel by channel in Pillow's
-    32-bit float mode, so no rounding to 8 bits happens.
+    32-bit float mode, so no rounding to 8 bits happens. The result is clipped to [0, 255]
+    (Lanczos overshoots at edges; the optimizers keep pixels in that box).
     """
     height, width = shape
     image = np.asarray(image, np.float32)
     if image.shape[:2] == (height, width):
-        return image.copy()
+        return np.clip(image, 0.0, 255.0)
     channels = [
         np.asarray(Image.fromarray(np.ascontiguousarray(image[..., c]), "F").resize((width, height), Image.LANCZOS))
         for c in range(image.shape[-1])
     ]
-    return np.stack(channels, axis=-1).astype(np.float32)
+    return np.clip(np.stack(channels, axis=-1), 0.0, 255.0).astype(np.float32)
 
 
 def fit_long_side(shape: tuple[int, int], size: int) -> tuple[int, int]:

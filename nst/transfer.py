@@ -1,0 +1,408 @@
+"""Command line: `python -m nst.transfer [CONTENT STYLE...]`, neural style transfer into a run directory.
+
+Parses the flags, loads the config and the images, then calls `nst.stylize` and writes what its
+records carry. Everything it writes goes into the run directory (atomically):
+
+    config.toml     the resolved config (`--config` < `--set` < flags)
+    inputs/         the content and style images as loaded (what `--resume` reads again)
+    frames/         the image every `--save-every` iterations and at the end of each scale
+    state.npz       the resumable state, saved with each frame (`--resume RUN_DIR` continues)
+    losses.csv      one row per iteration: step, scale, size, iteration, content, style, tv, total
+    losses.png      the loss curves
+    final.png       the result (`-o FILE` writes a copy there too)
+    progress.gif    the frames, upscaled to the final size
+    summary.json    sizes, iterations, seconds, final losses, peak memory, weights source
+
+Ctrl-C or SIGTERM stops at the end of the current iteration, saves `current.png` and the state, and
+prints how to resume; `kill -9` leaves the last saved state (at most `--save-every` iterations old).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import resource
+import signal
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+from common.atomic import atomic_path, write_json, write_text
+from common.cli import add_config_arguments, run_cli
+from common.config import load_config, save_config
+from common.errors import ConfigError, InputError, OutputError, TrainingError
+from common.rundir import create_run_dir
+from nst.config import NSTConfig
+
+PROG = "nst.transfer"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line like every other error of the suite."""
+
+    def error(self, message):
+        raise ConfigError(f"{message} (see python -m {PROG} --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `nst.transfer` argument parser."""
+    parser = _Parser(
+        prog=f"python -m {PROG}",
+        description="Neural style transfer (Gatys et al. 2015) on VGG19. With no images, uses the bundled "
+        "Tuebingen photo and van Gogh's Starry Night.",
+    )
+    parser.add_argument("images", nargs="*", metavar="CONTENT STYLE", help="the content image, then one or more style images")
+    parser.add_argument("--style", nargs="+", default=[], metavar="IMAGE", help="more style images (blended)")
+    parser.add_argument("-o", dest="output", metavar="FILE", help="also write the final image to FILE (.png, .jpg, ...)")
+    add_config_arguments(parser, "configs/nst/default.toml (the built-in defaults)")
+    parser.add_argument("--size", type=int, metavar="N", help="output long side in pixels (image.size)")
+    parser.add_argument("--iterations", type=int, metavar="N", help="iterations at every scale (optimizer.iterations)")
+    parser.add_argument("--optimizer", choices=["lbfgs", "adam", "sgd"], help="optimizer.name")
+    parser.add_argument("--weights", metavar="PATH|none", help="VGG19 weights file, or none for random weights "
+                        "(default: $NST_VGG19_WEIGHTS, then Keras's imagenet cache/download)")
+    parser.add_argument("--save-every", type=int, metavar="K", help="save a frame and the state every K iterations")
+    parser.add_argument("--preserve-colors", nargs="?", const="luminance", choices=["none", "luminance", "histogram"],
+                        help="keep the content's colours (default method: luminance)")
+    parser.add_argument("--style-weights", nargs="+", type=float, metavar="W", help="blend weights, one per style image")
+    parser.add_argument("--style-scale", type=float, metavar="S", help="style image size relative to the output")
+    parser.add_argument("--init", choices=["content", "noise", "mixed", "style"], help="init.kind")
+    parser.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run in RUN_DIR")
+    return parser
+
+
+def main(argv=None) -> int:
+    """Runs style transfer as the flags say; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    # TensorFlow's C++ start-up chatter (CUDA probing, CPU features) would bury the progress bar
+    # and the one-line errors; the user can still ask for it by setting the variable.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_notice
+        return _run(args)
+
+
+def _run(args) -> int:
+    from nst.images import load_image
+    from nst.vgg import min_side
+
+    started = time.time()
+    if args.resume:
+        _refuse_with_resume(args)
+        run_dir = create_run_dir(args.resume, "nst", resume=True)
+        overrides = {"weights": args.weights} if args.weights else {}
+        config = load_config(NSTConfig, run_dir / "config.toml", values=overrides)
+        content_path, style_paths = _saved_inputs(run_dir)
+    else:
+        config = load_config(NSTConfig, args.config, args.overrides, _flag_values(args))
+        content_path, style_paths = _input_paths(args)
+    side = min_side(config.loss.layers)
+    load_size = None if config.image.size_of == "height" else config.image.size
+    content = load_image(content_path, load_size, min_side=side)
+    style_size = max(side, round(config.image.style_scale * config.image.size))
+    styles = [load_image(p, style_size, min_side=side) for p in style_paths]
+    if config.image.style_blend_weights and len(config.image.style_blend_weights) != len(styles):
+        raise ConfigError(f"--style-weights has {len(config.image.style_blend_weights)} values for {len(styles)} "
+                          f"style images; give one per style image")
+    from nst.stylizer import plan_scales
+    from nst.weights import resolve_weights
+
+    scales = plan_scales(content.shape[:2], config, side)  # ConfigError now rather than after loading VGG19
+    source = resolve_weights(config.weights)
+    output = _check_output_file(args.output)
+    if args.out is not None and not args.resume:
+        create_run_dir(args.out, "nst")  # an unwritable --out fails before VGG19 is loaded
+    _import_tensorflow_quietly()
+    from nst.vgg import FeatureExtractor
+    from nst.weights import load_vgg19
+
+    vgg = load_vgg19(source, seed=config.seed)  # the only time weights are read in this run
+    extractor = FeatureExtractor(vgg, config.loss.layers, config.loss.pooling)
+    if not args.resume:
+        run_dir = create_run_dir(args.out, "nst")
+        _save_inputs(run_dir, content, styles, content_path, style_paths)
+        save_config(config, run_dir / "config.toml")
+    return _stylize_into(run_dir, config, content, styles, source, extractor, scales, output, started,
+                         bool(args.resume))
+
+
+def _stylize_into(run_dir, config, content, styles, source, extractor, scales, output, started, resumed) -> int:
+    import keras
+
+    from nst.images import save_image
+    from nst.records import Checkpoint
+    from nst.stylizer import stylize
+
+    state_path = run_dir / "state.npz"
+    checkpoint = Checkpoint.load(state_path) if resumed and state_path.exists() else None
+    frames = run_dir / "frames"
+    frames.mkdir(exist_ok=True)
+    total_steps = scales[-1].first_step + scales[-1].iterations
+    print(f"{PROG}: {len(scales)} scale(s) {', '.join(f'{s.shape[1]}x{s.shape[0]}' for s in scales)}, "
+          f"{total_steps} iterations, weights {source.describe()}, run dir {run_dir}"
+          + (f", resuming at step {checkpoint.history[-1].step if checkpoint.history else 0}" if checkpoint else ""),
+          file=sys.stderr)
+    bar = keras.utils.Progbar(total_steps, stateful_metrics=["scale", "total", "content", "style", "tv"])
+    stop = _StopFlag()
+
+    def on_record(record):
+        bar.update(record.step, values=[("scale", record.scale + 1), ("total", record.total),
+                                        ("content", record.content), ("style", record.style), ("tv", record.tv)])
+        if record.message:
+            print(f"\n{PROG}: warning: {record.message}", file=sys.stderr)
+        if record.image is not None:
+            save_image(frames / f"{record.step:06d}.png", record.image)
+        if record.checkpoint is not None:
+            record.checkpoint.save(state_path)
+            _write_losses_csv(run_dir / "losses.csv", record.checkpoint.history)
+
+    with stop.installed():
+        result = stylize(content, styles, config, on_record, extractor, resume=checkpoint, should_stop=stop)
+    print(file=sys.stdout, flush=True)
+    history = result.history
+    _write_losses_csv(run_dir / "losses.csv", history)
+    if stop.signal is not None and not result.completed:
+        result.checkpoint.save(state_path)
+        save_image(run_dir / "current.png", result.image)
+        step = history[-1].step if history else 0
+        print(f"{PROG}: {stop.name} at step {step}/{total_steps}; saved {run_dir / 'current.png'} and the state. "
+              f"Continue with: python -m {PROG} --resume {run_dir}", file=sys.stderr)
+        return 128 + stop.signal
+    save_image(run_dir / "final.png", result.image)
+    if output is not None:
+        save_image(output, result.image)
+    _write_losses_png(run_dir / "losses.png", history, scales)
+    _write_gif(run_dir / "progress.gif", frames, result.image.shape[:2])
+    final = history[-1] if history else None
+    summary = {
+        "completed": result.completed,
+        "content_shape": list(content.shape[:2]),
+        "scales": [{"height": s.shape[0], "width": s.shape[1], "iterations_planned": s.iterations,
+                    "iterations_run": sum(1 for r in history if r.scale == s.index)} for s in scales],
+        "iterations": len(history),
+        "seconds": round(time.time() - started, 2),
+        "resumed": resumed,
+        "final_losses": final.losses if final else None,
+        "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "weights": source.describe(),
+        "messages": list(result.messages),
+        "output": str(output) if output else None,
+    }
+    write_json(run_dir / "summary.json", summary)
+    if not result.completed:
+        raise TrainingError(f"{'; '.join(result.messages)}; the last good image is {run_dir / 'final.png'}")
+    print(f"{PROG}: wrote {run_dir / 'final.png'}" + (f" and {output}" if output else "")
+          + f" in {summary['seconds']:.0f} s", file=sys.stderr)
+    return 0
+
+
+# --- arguments and inputs ------------------------------------------------------------------------
+
+
+def _flag_values(args) -> dict:
+    return {
+        "seed": args.seed,
+        "weights": args.weights,
+        "image.size": args.size,
+        "optimizer.iterations": [args.iterations] if args.iterations is not None else None,
+        "optimizer.name": args.optimizer,
+        "output.save_every": args.save_every,
+        "image.preserve_colors": args.preserve_colors,
+        "image.style_blend_weights": args.style_weights,
+        "image.style_scale": args.style_scale,
+        "init.kind": args.init,
+    }
+
+
+def _refuse_with_resume(args) -> None:
+    given = [flag for flag, value in [("images", args.images or args.style), ("--config", args.config),
+                                      ("--set", args.overrides), ("--out", args.out)] if value]
+    given += [f"--{name.replace('_', '-')}" for name in ("size", "iterations", "optimizer", "seed", "save_every",
+                                                         "preserve_colors", "style_weights", "style_scale", "init")
+              if getattr(args, name) is not None]
+    if given:
+        raise ConfigError(f"--resume continues a run with its saved config and images; drop {', '.join(given)}")
+
+
+def _input_paths(args) -> tuple[Path, list[Path]]:
+    images = [Path(p) for p in args.images] + [Path(p) for p in args.style]
+    if not images:
+        assets = Path(__file__).with_name("assets")  # package data (pyproject: nst = ["assets/*"])
+        return assets / "tubingen.jpg", [assets / "starry_night.jpg"]
+    if len(images) < 2:
+        raise InputError(f"got only the content image {images[0]}; give CONTENT and at least one STYLE image")
+    return images[0], images[1:]
+
+
+def _save_inputs(run_dir, content, styles, content_path, style_paths) -> None:
+    from nst.images import save_image
+
+    inputs = run_dir / "inputs"
+    inputs.mkdir(exist_ok=True)
+    save_image(inputs / "content.png", content)
+    for i, style in enumerate(styles, 1):
+        save_image(inputs / f"style-{i}.png", style)
+    write_json(inputs / "sources.json", {"content": str(content_path), "styles": [str(p) for p in style_paths]})
+
+
+def _saved_inputs(run_dir: Path) -> tuple[Path, list[Path]]:
+    inputs = run_dir / "inputs"
+    styles = sorted(inputs.glob("style-*.png"), key=lambda p: int(p.stem.split("-")[1]))
+    if not (inputs / "content.png").is_file() or not styles:
+        raise InputError(f"--resume: {run_dir} lacks its saved input images (inputs/content.png, inputs/style-1.png)")
+    return inputs / "content.png", styles
+
+
+def _check_output_file(output) -> Path | None:
+    if output is None:
+        return None
+    from nst.images import _SAVE_FORMATS
+
+    path = Path(output)
+    if path.suffix.lower() not in _SAVE_FORMATS:
+        raise OutputError(f"-o {path}: unknown image suffix {path.suffix!r}; use one of {', '.join(sorted(_SAVE_FORMATS))}")
+    if path.is_dir():
+        raise OutputError(f"-o {path} is a folder; name an image file")
+    if not path.parent.is_dir():
+        raise OutputError(f"-o {path}: folder {path.parent} does not exist")
+    try:
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".write-probe-"):
+            pass
+    except OSError as e:
+        raise OutputError(f"-o {path}: cannot write there ({e.strerror or e})") from None
+    return path
+
+
+# --- outputs -------------------------------------------------------------------------------------
+
+_CSV_FIELDS = ["step", "scale", "height", "width", "iteration", "content", "style", "tv", "total"]
+
+
+def _write_losses_csv(path: Path, history) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(_CSV_FIELDS)
+    for r in history:
+        writer.writerow([r.step, r.scale, r.shape[0], r.shape[1], r.iteration,
+                         f"{r.content:.6g}", f"{r.style:.6g}", f"{r.tv:.6g}", f"{r.total:.6g}"])
+    write_text(path, buffer.getvalue())
+
+
+def _write_losses_png(path: Path, history, scales) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
+    steps = [r.step for r in history]
+    for name in ("total", "content", "style", "tv"):
+        values = [max(getattr(r, name), 1e-12) for r in history]
+        ax.plot(steps, values, label=name, linewidth=1.5 if name == "total" else 1.0)
+    for s in scales[1:]:
+        ax.axvline(s.first_step + 0.5, color="grey", linestyle="--", linewidth=0.8)
+    ax.set_yscale("log")
+    ax.set_xlabel("iteration (dashed: next scale)")
+    ax.set_ylabel("weighted loss")
+    ax.legend()
+    ax.set_title("style transfer losses")
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp)
+    plt.close(fig)
+
+
+def _write_gif(path: Path, frames_dir: Path, shape, max_frames: int = 60) -> None:
+    from PIL import Image
+
+    files = sorted(frames_dir.glob("*.png"))
+    if not files:
+        return
+    if len(files) > max_frames:
+        keep = {round(i * (len(files) - 1) / (max_frames - 1)) for i in range(max_frames)}
+        files = [f for i, f in enumerate(files) if i in keep]
+    images = []
+    for f in files:
+        with Image.open(f) as im:
+            images.append(im.convert("RGB").resize((shape[1], shape[0]), Image.LANCZOS))
+    with atomic_path(path) as tmp:
+        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=120, loop=0)
+
+
+# --- signals -------------------------------------------------------------------------------------
+
+
+class _StopFlag:
+    """Set by SIGINT/SIGTERM; polled by the loop after each iteration. A second signal stops at once."""
+
+    def __init__(self):
+        self.signal = None
+
+    @property
+    def name(self) -> str:
+        return {signal.SIGINT: "interrupted (Ctrl-C)", signal.SIGTERM: "terminated (SIGTERM)"}.get(self.signal, "stopped")
+
+    def __call__(self) -> bool:
+        return self.signal is not None
+
+    def _handle(self, signum, frame):
+        if self.signal is not None:
+            signal.signal(signum, signal.SIG_DFL)
+            raise KeyboardInterrupt
+        self.signal = signum
+        print(f"\n{PROG}: stopping after this iteration and saving the state (again to abort now)", file=sys.stderr)
+
+    class _Installed:
+        def __init__(self, flag):
+            self.flag = flag
+
+        def __enter__(self):
+            self.previous = {s: signal.signal(s, self.flag._handle) for s in (signal.SIGINT, signal.SIGTERM)}
+
+        def __exit__(self, *exc):
+            for s, handler in self.previous.items():
+                signal.signal(s, handler)
+
+    def installed(self):
+        return self._Installed(self)
+
+
+def _import_tensorflow_quietly() -> None:
+    """Imports TensorFlow with its C++ start-up lines (CUDA probing on a CPU machine) hidden.
+
+    They are written to file descriptor 2 before TensorFlow's own log level applies, so they are
+    captured at that level and shown only if the import fails.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            import tensorflow as tf
+
+            tf.config.list_physical_devices()
+        except BaseException:
+            os.dup2(saved, 2)
+            log.seek(0)
+            sys.stderr.write(log.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def _show_notice(message, category, filename, lineno, file=None, line=None):
+    from nst.images import ImageNotice
+
+    if issubclass(category, ImageNotice):
+        print(f"{PROG}: note: {message}", file=sys.stderr)
+    # Other libraries' warnings (TensorFlow, Keras) are not the user's business here.
+
+
+if __name__ == "__main__":
+    sys.exit(run_cli(main))
