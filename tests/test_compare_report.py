@@ -140,4 +140,6 @@ def test_demo_makes_quick_runs_through_the_clis(tmp_path, tiny_evaluator, compar
     assert done.returncode == 0, done.stderr[-3000:]
     metrics = check_report(tmp_path / "demo")
     assert Path(metrics["quick_runs"]["gan"]).is_dir() and Path(metrics["quick_runs"]["nst"]).is_dir()
+    assert "Demo runs" in (tmp_path / "demo" / "report.html").read_text()
+    assert metrics["nst"]["iterations"] == 3 and metrics["gan"]["summary"]["epochs"] == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]  # nothing else in the working directory
