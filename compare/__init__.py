@@ -3,13 +3,18 @@
 Each module owns one thing:
 
 - `compare.evaluator`: the Fashion-MNIST classifier whose features and softmax feed the GAN metrics,
-  trained once and cached on disk keyed by its data, code and hyper-parameters.
-- `compare.fid`, `compare.kid`, `compare.prdc`, `compare.classifier_score`: the GAN metrics on
-  feature arrays (NumPy/SciPy only, deterministic given a seed).
+  trained once and cached on disk keyed by its data, code and hyper-parameters
+  (`python -m compare.evaluator`).
+- `compare.fid`, `compare.kid`, `compare.precision_recall`, `compare.classifier_score`: the GAN
+  metrics on feature arrays (NumPy/SciPy only, deterministic given a seed).
 - `compare.inception`: the standard Inception-v3 FID, when its ImageNet weights are on disk.
+- `compare.gan_access`: how a trained generator is loaded and sampled (`gan.sample`, with a fallback).
 - `compare.gan_metrics`: all GAN metrics of one run (and the real-data floor) in one record.
 - `compare.metrics`: the CLI `python -m compare.metrics RUN_DIR` writing `metrics.json`.
-- `compare.nst_metrics`: style and content distances of any stylized image.
+- `compare.nst_metrics`: style and content distances of any stylized image
+  (`python -m compare.nst_metrics`).
+- `compare.runs`, `compare.figures`, `compare.document`, `compare.explain`: reading run folders,
+  drawing figures, rendering HTML/Markdown, and the report's teaching texts.
 - `compare.report`: the CLI `python -m compare.report` writing the HTML and Markdown report.
 
 Importing the package imports no TensorFlow.
