@@ -143,3 +143,17 @@ def test_fid_is_symmetric_and_non_negative(d, seed):
     x, y = rng.normal(size=(50, d)), rng.normal(size=(60, d)) * 2
     a, b = fid_from_features(x, y), fid_from_features(y, x)
     assert a == pytest.approx(b, rel=1e-6, abs=1e-8) and a > -1e-8
+
+
+def test_inception_weights_are_found_offline_or_skipped_with_a_reason(tmp_path):
+    from compare.inception import ENV_VAR, KERAS_CACHE_NAME, find_weights, inception_fid
+
+    path, reason = find_weights({"KERAS_HOME": str(tmp_path)})
+    assert path is None and ENV_VAR in reason
+    result = inception_fid(np.zeros((2, 28, 28, 1), np.uint8), np.zeros((2, 28, 28, 1), np.uint8),
+                           {"KERAS_HOME": str(tmp_path)})  # fmt: skip
+    assert result["status"] == "skipped" and result["reason"] == reason
+    assert find_weights({ENV_VAR: str(tmp_path / "missing.h5")})[0] is None
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / KERAS_CACHE_NAME).write_bytes(b"")
+    assert find_weights({"KERAS_HOME": str(tmp_path)}) == (tmp_path / "models" / KERAS_CACHE_NAME, "Keras cache")
