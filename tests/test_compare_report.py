@@ -86,6 +86,16 @@ def test_report_numbers_come_from_the_runs(tiny_report):
     assert metrics["nst"]["scores"]["content_image"]["content_distance"] == pytest.approx(0.0, abs=1e-6)
 
 
+def test_a_report_on_one_run_only_still_has_every_section(tiny_report, tmp_path):
+    nst_run = tiny_report.parent / "nst"
+    out = tmp_path / "only-nst"
+    out.mkdir()
+    build_report(out, None, nst_run, ReportOptions(**TINY_OPTIONS))
+    metrics = check_report(out)
+    assert metrics["gan"] is None and metrics["nst"]["scores"]["result"]["eval_size"] == 64
+    assert "no run" in (out / "report.md").read_text()  # the GAN column of the cost table
+
+
 def _chromium() -> str | None:
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
         path = shutil.which(name)
