@@ -16,7 +16,7 @@ endif
 .PHONY: demo test setup data browser clean-venv
 
 demo: setup data
-	$(PY) -m gan.train --epochs 2 --limit 8192
+	$(PY) -m compare.report
 
 test: setup data browser
 	$(PY) -m pytest -q
