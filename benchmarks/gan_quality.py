@@ -100,7 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise ConfigError("--checkpoints must be positive and --max-epochs at least the largest checkpoint")
 
     from benchmarks.results import machine_description, update_section
-    from compare import gan_access, gan_metrics
+    from compare import gan_metrics
+    from gan import sample as gan_sample
     from compare.evaluator import EvaluatorConfig, load_evaluator
 
     out = create_run_dir(args.out, "gan-quality")
@@ -124,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def fid_at(name: str, epoch: int) -> dict:
         if (name, epoch) not in measured:
-            generator = gan_access.load_generator(trainers[name].gens / f"epoch_{epoch:03d}.keras")
+            generator = gan_sample.load_generator(trainers[name].gens / f"epoch_{epoch:03d}.keras")
             m = gan_metrics.evaluate_generator(generator, evaluator, reference, args.n, args.seed, floor=False,
                                                inception=False)  # fmt: skip
             measured[(name, epoch)] = m["generated"]

@@ -8,7 +8,6 @@ Each module owns one thing:
 - `compare.fid`, `compare.kid`, `compare.precision_recall`, `compare.classifier_score`: the GAN
   metrics on feature arrays (NumPy/SciPy only, deterministic given a seed).
 - `compare.inception`: the standard Inception-v3 FID, when its ImageNet weights are on disk.
-- `compare.gan_access`: how a trained generator is loaded and sampled (`gan.sample`, with a fallback).
 - `compare.gan_metrics`: all GAN metrics of one run (and the real-data floor) in one record.
 - `compare.metrics`: the CLI `python -m compare.metrics RUN_DIR` writing `metrics.json`.
 - `compare.nst_metrics`: style and content distances of any stylized image

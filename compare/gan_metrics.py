@@ -153,7 +153,7 @@ def evaluate_generator(
     """All metrics of a generator: its samples, the real-data floor and the Inception FID.
 
     Args:
-        generator: a loaded generator (see `compare.gan_access.load_generator`).
+        generator: a loaded generator (see `gan.sample.load_generator`).
         evaluator: the `Evaluator`.
         reference: the test set as the evaluator sees it (`load_reference`).
         n: how many images to generate (and to draw for the floor).
@@ -167,7 +167,7 @@ def evaluate_generator(
     Returns:
         `{"n", "seed", "reference", "evaluator", "generated", "real_floor", "inception_fid", "seconds"}`.
     """
-    from compare.gan_access import generate
+    from gan.sample import generate
     from compare.inception import inception_fid
 
     start = time.perf_counter()

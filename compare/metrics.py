@@ -78,7 +78,7 @@ def measure_run(
     """
     from compare import gan_metrics
     from compare.evaluator import EvaluatorConfig, load_evaluator
-    from compare.gan_access import load_generator
+    from gan.sample import load_generator
     from gan.data import FASHION_MNIST_CLASSES
 
     run_dir = Path(run_dir)
@@ -178,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     data_dir = args.data_dir or run_data_dir
     config = load_config(EvaluatorConfig, None, args.evaluator_overrides, {"dataset": dataset})
     # Check the generator before the (possibly long) evaluator training.
-    from compare.gan_access import load_generator
+    from gan.sample import load_generator
 
     generator = load_generator(run_dir)
     evaluator = load_evaluator(config, args.cache_dir, data_dir)

@@ -199,13 +199,14 @@ def gan_part(run: GanRun, options: ReportOptions, figures: Path) -> tuple[dict, 
     """
     from common.config import load_config
     from compare import figures as F
-    from compare import gan_access, gan_metrics
+    from compare import gan_metrics
+    from gan import sample as gan_sample
     from compare.evaluator import EvaluatorConfig, load_evaluator
     from compare.metrics import measure_run, metric_rows, run_dataset
 
     dataset, run_data_dir = run_dataset(run.path)
     data_dir = options.data_dir or run_data_dir
-    generator = gan_access.load_generator(run.path)
+    generator = gan_sample.load_generator(run.path)
     evaluator = load_evaluator(load_config(EvaluatorConfig, None, options.evaluator_overrides, {"dataset": dataset}),
                                options.cache_dir, data_dir)  # fmt: skip
     metrics = run.metrics
@@ -219,7 +220,7 @@ def gan_part(run: GanRun, options: ReportOptions, figures: Path) -> tuple[dict, 
     summary = run.summary or {}
     blocks: dict[str, list[Block]] = {key: [] for key, _ in SECTIONS}
 
-    samples = gan_access.generate(generator, 64, options.seed)
+    samples = gan_sample.generate(generator, 64, options.seed)
     grid = F.image_panel([F.tile(samples, 8)], [f"64 new samples (seed {options.seed})"], figures / "gan_samples.png",
                          height=4.2)  # fmt: skip
     blocks["side-by-side"].append(
@@ -260,7 +261,7 @@ def gan_part(run: GanRun, options: ReportOptions, figures: Path) -> tuple[dict, 
     hist = [("generated", gen["class_histogram"])] + ([("real train (floor)", floor["class_histogram"])] if floor else [])
     histogram = F.class_histograms(hist, figures / "gan_class_histogram.png")
     pairs = [(options.seed + 1 + 2 * i, options.seed + 2 + 2 * i) for i in range(3)]
-    strips = [gan_access.interpolate(generator, 10, a, b) for a, b in pairs]
+    strips = [gan_sample.interpolate(generator, 10, a, b) for a, b in pairs]
     interp = F.image_panel([F.tile(np.concatenate(strips), 10)], ["latent interpolation: 3 paths of 10 steps"],
                            figures / "gan_interpolation.png", height=2.6)  # fmt: skip
     blocks["teaching"].append(Heading("GAN: walking through the latent space", level=3))
