@@ -9,12 +9,15 @@ from typing import Callable, Sequence
 from common.errors import SuiteError
 
 
-def add_config_arguments(parser: argparse.ArgumentParser, default_config: str) -> None:
+def add_config_arguments(
+    parser: argparse.ArgumentParser, default_config: str, set_example: str = "train.epochs=5"
+) -> None:
     """Adds `--config`, `--set`, `--out` and `--seed`, which every training command takes.
 
     Args:
         parser: the command's parser.
         default_config: what `--config` says it defaults to, for `--help`.
+        set_example: a `--set` override that is valid for this command, for `--help`.
     """
     parser.add_argument(
         "--config",
@@ -27,7 +30,7 @@ def add_config_arguments(parser: argparse.ArgumentParser, default_config: str) -
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override one config key, dotted for sections (e.g. train.epochs=5); repeatable",
+        help=f"override one config key, dotted for sections (e.g. {set_example}); repeatable",
     )
     parser.add_argument("--out", metavar="DIR", help="run directory (default: a fresh folder under runs/)")
     parser.add_argument("--seed", type=int, help="random seed (overrides the config's)")

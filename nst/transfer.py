@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("images", nargs="*", metavar="CONTENT STYLE", help="the content image, then one or more style images")
     parser.add_argument("--style", nargs="+", default=[], metavar="IMAGE", help="more style images (blended)")
     parser.add_argument("-o", dest="output", metavar="FILE", help="also write the final image to FILE (.png, .jpg, ...)")
-    add_config_arguments(parser, "configs/nst/default.toml (the built-in defaults)")
+    add_config_arguments(parser, "configs/nst/default.toml (the built-in defaults)", "loss.style_weight=100")
     parser.add_argument("--size", type=int, metavar="N", help="output long side in pixels (image.size)")
     parser.add_argument("--iterations", type=int, metavar="N", help="iterations at every scale (optimizer.iterations)")
     parser.add_argument("--optimizer", choices=["lbfgs", "adam", "sgd"], help="optimizer.name")
