@@ -141,7 +141,7 @@ class OptimizerConfig:
     """
 
     name: Literal["lbfgs", "adam", "sgd"] = "lbfgs"
-    iterations: tuple[int, ...] = (150, 100, 50)
+    iterations: tuple[int, ...] = (100, 80, 40)
     learning_rate: float = 2.0
     decay_rate: float = 1.0
     decay_steps: int = 100
