@@ -1,0 +1,14 @@
+"""A DCGAN on Fashion-MNIST (Radford, Metz and Chintala 2015), Keras 3 on TensorFlow.
+
+Each module owns one thing (importing the package does not import TensorFlow):
+
+- `gan.config`: the frozen-dataclass config (`GANConfig`); `configs/gan/*.toml` files over it.
+- `gan.data`: Fashion-MNIST (or a TFDS image set) as arrays and as a `tf.data` pipeline.
+- `gan.models`: the generator and discriminator builders.
+- `gan.gan`: `GAN`, the `keras.Model` whose `train_step` updates both networks.
+- `gan.callbacks`: sample grids, history, checkpoints and the stop guard, all written atomically.
+- `gan.train`: `train(config, run_dir)` and `python -m gan.train`.
+- `gan.sample`: `load_generator`, `generate` and `python -m gan.sample`.
+- `gan.grid`: image grids and GIFs.
+- `gan.reference`: the reference notebook's GAN, ported plainly (the baseline of the seed config).
+"""

@@ -67,7 +67,7 @@ class TrainingGuard(keras.callbacks.Callback):
         self.failure: str | None = None
         self._stop_after_batch = False
         self._stop_after_epoch = False
-        self._cut = False
+        self._batches = 0
         self._epoch = initial_epoch
         self._stream = message_stream
 
@@ -114,26 +114,27 @@ class TrainingGuard(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
-        self._cut = False
+        self._batches = 0
         self.epoch_complete = False
 
     def on_train_batch_end(self, batch, logs=None):
+        self._batches = batch + 1
         bad = _non_finite(logs)
         if bad:
             self.failure = f"{bad} at epoch {self._epoch + 1}, batch {batch + 1}"
             self.model.stop_training = True
         elif self._stop_after_batch:
             self.model.stop_training = True
-        if self.model.stop_training:
-            steps = self.params.get("steps")
-            self._cut = steps is None or batch + 1 < steps
 
     def on_epoch_end(self, epoch, logs=None):
         if self.failure is None:
             bad = _non_finite(logs) or _non_finite_weights(self.model)
             if bad:
                 self.failure = f"{bad} at the end of epoch {epoch + 1}"
-        self.epoch_complete = self.failure is None and not self._cut
+        # Complete: every batch ran (whoever stopped training, this callback or another one).
+        steps = self.params.get("steps")
+        ran_all = self._batches >= steps if steps else not self.model.stop_training
+        self.epoch_complete = self.failure is None and ran_all
         if self.epoch_complete:
             self.epochs_done = epoch + 1
         if self.failure or self._stop_after_epoch or self._stop_after_batch:

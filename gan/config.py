@@ -174,7 +174,8 @@ class TrainConfig:
             BatchNormalization run in training mode. The reference notebook calls them without
             the flag, which in Keras means inference mode: its Dropout(0.2) never fires.
         ema: decay of an exponential moving average of the generator's weights (Yazici et al.
-            2019), which is what samples and `generator.keras` show; 0 turns it off.
+            2019), which is what samples and `generator.keras` show; 0 turns it off. The decay
+            warms up as min(ema, (1 + t) / (10 + t)) over the first generator steps t.
     """
 
     epochs: int = 10

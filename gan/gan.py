@@ -197,12 +197,16 @@ class GAN(keras.Model):
         return tf.cast(tf.math.floormod(seed, tf.int32.max - 1), tf.int32)
 
     def _update_ema(self):
-        """ema_var <- ema * ema_var + (1 - ema) * var, for every generator variable.
+        """ema_var <- d * ema_var + (1 - d) * var, for every generator variable.
 
+        d = min(ema, (1 + t) / (10 + t)) after t generator steps: the warm-up of TensorFlow's
+        `ExponentialMovingAverage(num_updates=t)`, so the average forgets the random initial
+        weights within the first epoch instead of being dominated by them for ~1 / (1 - ema) steps.
         Done through `merge_call` + `extended.update`, as Keras's optimizers update variables,
         so it is right under a distribution strategy (each device's copy updated once).
         """
-        decay = self.ema
+        t = tf.cast(self.g_optimizer.iterations, tf.float32)
+        decay = tf.minimum(self.ema, (1.0 + t) / (10.0 + t))
         pairs = [(e.value, v.value) for e, v in zip(self.ema_generator.variables, self.generator.variables)]
 
         def update(strategy, pairs):

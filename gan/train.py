@@ -79,6 +79,8 @@ def train(
         TrainingInterrupted: Ctrl-C or SIGTERM stopped training; the last finished epoch is saved.
     """
     run_dir = Path(run_dir)
+    if config.output.tensorboard and importlib.util.find_spec("tensorboard") is None:
+        raise ConfigError("--tensorboard (output.tensorboard) needs the tensorboard package: pip install tensorboard")
     from gan.data import load_images
 
     images, _ = load_images(config.data.dataset, "train", config.data.data_dir, config.data.limit)
@@ -87,8 +89,6 @@ def train(
             f"train.batch_size {config.train.batch_size} is larger than the {len(images)} training images; "
             "lower --batch-size or raise --limit"
         )
-    if config.output.tensorboard and importlib.util.find_spec("tensorboard") is None:
-        raise ConfigError("--tensorboard (output.tensorboard) needs the tensorboard package: pip install tensorboard")
     if resume:
         _check_resumable(config, run_dir)
         _remove_temporaries(run_dir)

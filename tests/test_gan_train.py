@@ -172,6 +172,29 @@ def test_first_ctrl_c_finishes_the_epoch_second_stops_now(data_dir, tmp_path, ca
     assert info.value.epochs_done == 1 and epochs_of(tmp_path / "b") == [1]
 
 
+class StopAt(keras.callbacks.Callback):
+    """Stops training after batch `batch` of epoch `epoch` (0-based), as EarlyStopping-like callbacks do."""
+
+    def __init__(self, epoch, batch):
+        super().__init__()
+        self.epoch, self.batch, self._epoch = epoch, batch, -1
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if (self._epoch, batch) == (self.epoch, self.batch):
+            self.model.stop_training = True
+
+
+def test_an_epoch_cut_short_by_another_callback_is_not_recorded(data_dir, tmp_path):
+    config = tiny_config(data_dir, "train.epochs=3")
+    with pytest.raises(TrainingInterrupted) as info:
+        run(config, tmp_path / "run", callbacks=[StopAt(epoch=1, batch=1)])
+    assert info.value.epochs_done == 1 and epochs_of(tmp_path / "run") == [1]
+    assert saved_state(config, tmp_path / "run") == (1, STEPS, STEPS)
+
+
 class PoisonAt(keras.callbacks.Callback):
     """Sets the discriminator's weights to NaN before the first batch of epoch `epoch`."""
 
