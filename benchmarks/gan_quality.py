@@ -12,7 +12,11 @@ evaluator). Equal wall time: for each checkpoint epoch c, the budget is the defa
 cumulative training time at c; the seed config is measured at the epoch whose cumulative time is
 closest to that budget (trained on beyond 20 epochs when it is faster, up to `--max-epochs`).
 
-Usage (the real measurement takes about an hour on 2 CPU cores):
+Training runs as `python -m gan.train` runs it (`common.tfenv`: oneDNN kernels). The work folder
+is resumable: run again with the same `--out` and more checkpoints, and the epochs (and their
+generators) already there are kept, so 10 epochs can be measured first and extended to 20 later.
+
+Usage (the real measurement takes about two hours on 2 CPU cores; 10 epochs about one):
     python benchmarks/gan_quality.py [--checkpoints 10 20] [--n 10000] [--out DIR]
 Validation on tiny settings (does not touch RESULTS.md):
     python benchmarks/gan_quality.py --checkpoints 1 2 --limit 512 --n 200 --no-write \\
@@ -22,7 +26,6 @@ Validation on tiny settings (does not touch RESULTS.md):
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import time
@@ -53,7 +56,10 @@ class Trainer:
         self.gens = folder / "generators"
         self.gens.mkdir(parents=True, exist_ok=True)
         self.base = load_config(GANConfig, config_path, values=overrides)
-        self.epochs = 0
+        # Epochs already trained in this folder (an earlier invocation): each kept its generator.
+        self.epochs = len(self.cumulative_seconds()) if (folder / "history.csv").exists() else 0
+        if self.epochs and not (self.gens / f"epoch_{self.epochs:03d}.keras").exists():
+            raise ConfigError(f"{folder} has {self.epochs} epochs but not their generators; use a fresh --out")
 
     def step(self) -> None:
         """Trains one more epoch and keeps its generator."""
@@ -99,12 +105,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if checkpoints[0] < 1 or args.max_epochs < checkpoints[-1]:
         raise ConfigError("--checkpoints must be positive and --max-epochs at least the largest checkpoint")
 
+    from common.tfenv import configure_tensorflow
+
+    configure_tensorflow(onednn=True)  # as `python -m gan.train` trains
     from benchmarks.results import machine_description, update_section
     from compare import gan_metrics
     from gan import sample as gan_sample
     from compare.evaluator import EvaluatorConfig, load_evaluator
 
-    out = create_run_dir(args.out, "gan-quality")
+    # An existing --out is an earlier invocation's work folder: continue it.
+    out = Path(args.out) if args.out and Path(args.out).is_dir() else create_run_dir(args.out, "gan-quality")
     evaluator = load_evaluator(load_config(EvaluatorConfig, None, args.evaluator), args.cache_dir)
     reference = gan_metrics.load_reference(evaluator, limit=args.reference_limit)
     overrides = {"seed": args.seed, "data.limit": args.limit}
@@ -112,7 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     for epoch in range(1, checkpoints[-1] + 1):
         for trainer in trainers.values():  # interleaved: both see the same machine load
-            trainer.step()
+            if trainer.epochs < epoch:
+                trainer.step()
         print(f"gan_quality: epoch {epoch} done for both configs ({time.perf_counter() - start:.0f} s)", file=sys.stderr)
     default_t = trainers["default"].cumulative_seconds()
     seed = trainers["seed"]

@@ -42,6 +42,7 @@ from common.atomic import atomic_path, write_json
 from common.cli import run_cli
 from common.config import load_config, to_toml
 from common.errors import InputError, OutputError
+from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 
 FEATURE_LAYER = "features"
 TARGET_ACCURACY = 0.92
@@ -431,6 +432,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="override an evaluator setting, e.g. learning_rate=1e-3; repeatable")  # fmt: skip
     parser.add_argument("--retrain", action="store_true", help="train again even if the cache holds it")
     args = parser.parse_args(argv)
+    configure_tensorflow()
+    import_tensorflow_quietly()
     config = load_config(EvaluatorConfig, None, args.overrides, {"train_limit": args.limit, "epochs": args.epochs})
     evaluator = load_evaluator(config, args.cache_dir, args.data_dir, retrain=args.retrain)
     info = evaluator.info

@@ -22,6 +22,7 @@ from common.atomic import write_json
 from common.cli import run_cli
 from common.config import load_config
 from common.errors import ConfigError, InputError
+from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 from compare.gan_metrics import DEFAULT_N
 
 if sys.version_info >= (3, 11):
@@ -164,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="evaluator setting (a different, separately cached evaluator), e.g. train_limit=512; repeatable")
     parser.add_argument("--reference-limit", type=int, metavar="N", help="use only the first N test images (quick checks)")
     args = parser.parse_args(argv)
+    configure_tensorflow()
+    import_tensorflow_quietly()
 
     from compare import gan_metrics
 

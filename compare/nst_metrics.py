@@ -40,6 +40,7 @@ import numpy as np
 from common.atomic import write_json
 from common.cli import run_cli
 from common.errors import ConfigError, InputError
+from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 
 EVAL_SIZE = 512
 STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
@@ -244,6 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the SWD directions (default: 0)")
     parser.add_argument("--json", metavar="FILE", help="also write the scores as JSON to FILE")
     args = parser.parse_args(argv)
+    configure_tensorflow()
+    import_tensorflow_quietly()
     # Cheap checks before TensorFlow and the weights load.
     for label, path in [("image", p) for p in args.images] + [("--content", args.content), ("--style", args.style)]:
         if not Path(path).is_file():

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import subprocess
 import sys
 import time
@@ -35,6 +34,7 @@ from common.atomic import write_json, write_text
 from common.cli import run_cli
 from common.errors import ConfigError, InputError, OutputError, TrainingError
 from common.rundir import create_run_dir
+from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 from compare.document import Block, Figure, Heading, Paragraph, Row, Table, figure_paths, to_html, to_markdown
 from compare.runs import GanRun, NstRun
 
@@ -340,7 +340,7 @@ def nst_part(run: NstRun, options: ReportOptions, figures: Path, vgg=None) -> tu
     """
     from compare import figures as F
     from compare.nst_metrics import CONTENT_LAYER, NSTScorer
-    from nst.images import load_image, resize
+    from nst.images import resize
 
     if run.content is None or not run.styles:
         raise InputError(
@@ -701,6 +701,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    configure_tensorflow()
+    import_tensorflow_quietly()
     for flag in ("n", "eval_size", "sweep_size", "gan_epochs", "nst_size", "kid_subsets"):
         if getattr(args, flag) < 1:
             raise ConfigError(f"--{flag.replace('_', '-')} must be positive, got {getattr(args, flag)}")

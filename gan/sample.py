@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from common.cli import run_cli
+from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 from common.errors import ConfigError, InputError
 
 GENERATOR_FILE = "generator.keras"
@@ -65,7 +66,6 @@ def load_generator(path: str | os.PathLike):
             f"{model_path} is not a Keras model file (a .keras file is a zip archive; this one is truncated, "
             "corrupt or something else): re-run training or pick another file"
         )
-    _quiet_tensorflow()
     import keras
 
     try:
@@ -187,6 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    configure_tensorflow()
+    import_tensorflow_quietly()
     if args.n <= 0:
         raise ConfigError(f"--n must be a positive number of images, got {args.n}")
     if args.scale <= 0:
@@ -224,10 +226,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(path)
     return 0
 
-
-def _quiet_tensorflow() -> None:
-    # TensorFlow's C++ start-up chatter (CUDA probing on a CPU machine) is noise for a CLI user.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 if __name__ == "__main__":

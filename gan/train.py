@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from common.cli import add_config_arguments, run_cli
+from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 from common.config import load_config, save_config
 from common.errors import ConfigError, InputError, SuiteError, TrainingError
 from gan.config import GANConfig
@@ -360,7 +361,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     run_dir = create_run_dir(args.out, "gan", resume=args.resume)
     if args.out is None:
         created.append(run_dir)
-    _quiet_tensorflow()
+    configure_tensorflow(onednn=True)
+    import_tensorflow_quietly()
     print(f"gan.train: run directory {run_dir}", file=sys.stderr, flush=True)
     try:
         summary = train(config, run_dir, resume=args.resume)
@@ -379,10 +381,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         file=sys.stderr,
     )
     return 0
-
-
-def _quiet_tensorflow() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 if __name__ == "__main__":

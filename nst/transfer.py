@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import os
 import resource
 import signal
 import sys
@@ -36,6 +35,7 @@ from common.cli import add_config_arguments, run_cli
 from common.config import load_config, save_config
 from common.errors import ConfigError, InputError, OutputError, TrainingError
 from common.rundir import create_run_dir
+from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 from nst.config import NSTConfig
 
 PROG = "nst.transfer"
@@ -77,9 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     """Runs style transfer as the flags say; returns the exit code."""
     args = build_parser().parse_args(argv)
-    # TensorFlow's C++ start-up chatter (CUDA probing, CPU features) would bury the progress bar
-    # and the one-line errors; the user can still ask for it by setting the variable.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    configure_tensorflow()  # keeps TensorFlow's kernel choice: oneDNN was slower for VGG19 here
     with warnings.catch_warnings():
         warnings.showwarning = _show_notice
         return _run(args)
@@ -115,7 +113,7 @@ def _run(args) -> int:
     output = _check_output_file(args.output)
     if args.out is not None and not args.resume:
         create_run_dir(args.out, "nst")  # an unwritable --out fails before VGG19 is loaded
-    _import_tensorflow_quietly()
+    import_tensorflow_quietly()
     from nst.vgg import FeatureExtractor
     from nst.weights import load_vgg19
 
@@ -368,32 +366,6 @@ class _StopFlag:
 
     def installed(self):
         return self._Installed(self)
-
-
-def _import_tensorflow_quietly() -> None:
-    """Imports TensorFlow with its C++ start-up lines (CUDA probing on a CPU machine) hidden.
-
-    They are written to file descriptor 2 before TensorFlow's own log level applies, so they are
-    captured at that level and shown only if the import fails.
-    """
-    if "tensorflow" in sys.modules:
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as log:
-        os.dup2(log.fileno(), 2)
-        try:
-            import tensorflow as tf
-
-            tf.config.list_physical_devices()
-        except BaseException:
-            os.dup2(saved, 2)
-            log.seek(0)
-            sys.stderr.write(log.read().decode(errors="replace"))
-            raise
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
 
 
 def _show_notice(message, category, filename, lineno, file=None, line=None):

@@ -65,7 +65,7 @@ def fashion_mnist_present() -> bool:
 
 def cli_env() -> dict:
     env = dict(os.environ)
-    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # the CLIs choose their own (common.tfenv)
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

@@ -1,6 +1,7 @@
 """End-to-end tests of `python -m gan.train` and `python -m gan.sample` (subprocesses in tmp_path)."""
 
 import json
+import re
 
 import keras
 import pytest
@@ -38,6 +39,7 @@ def test_one_epoch_on_1024_images_writes_every_output_and_samples(tmp_path):
     proc = run_module("gan.train", "--epochs", "1", "--limit", "1024", "--out", "run", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr
+    assert not re.search(r"^[IWE]\d{4} ", proc.stderr, re.M), "TensorFlow's C++ log lines reach the user"
     run = tmp_path / "run"
     assert {p.name for p in tmp_path.iterdir()} == {"run"}, "nothing is written outside the run directory"
     assert {p.name for p in run.iterdir()} == RUN_FILES
