@@ -281,7 +281,7 @@ def main(argv=None) -> int:
         print(f"{shape[1]}x{shape[0]}: eval {t_eval['median']:.3f} s (cpu {t_eval['cpu']:.3f}), L-BFGS iteration "
               f"{per_iteration:.3f} s, {flops['step_flops'] / 1e9:.1f} GFLOP -> "
               f"{flops['step_flops'] / t_eval['median'] / 1e9:.1f} GFLOP/s ({flops['step_flops'] / t_eval['median'] / rate:.0%}"
-              f" of matmul); keras.io step {t_kio['median']:.3f} s (x{t_kio['median'] / per_iteration:.1f})", flush=True)
+              f" of matmul); keras.io step {t_kio['median']:.3f} s (x{t_kio['median'] / t_eval['median']:.2f} per step)", flush=True)
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(args.keep) if args.keep else Path(tmp)
@@ -307,8 +307,9 @@ def _markdown(rate, rows, default, weights) -> str:
         "",
         f"CPU float32 matmul rate (2048x2048, best of 8): **{rate / 1e9:.1f} GFLOP/s**.",
         "",
-        "| size | our step: fwd+input-grad (CPU s) | L-BFGS iteration | step GFLOP (conv) | GFLOP/s | % of matmul | keras.io step | keras.io / ours |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| size | our step: fwd+input-grad (CPU s) | L-BFGS iteration | step GFLOP (conv) | GFLOP/s | % of matmul "
+        "| keras.io step | keras.io step / our step | keras.io step / L-BFGS iteration |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
         h, w = r["shape"]
@@ -317,8 +318,11 @@ def _markdown(rate, rows, default, weights) -> str:
         lines.append(
             f"| {w}x{h} | {r['eval']['median']:.3f} s ({r['eval']['cpu']:.2f}) | {r['lbfgs_iteration']:.3f} s | {gflop:.1f} "
             f"(+{r['flops']['gram_flops'] / 1e9:.2f} Gram) | {achieved / 1e9:.1f} | {achieved / rate:.0%} | "
-            f"{r['kerasio']['median']:.3f} s | **{r['kerasio']['median'] / r['lbfgs_iteration']:.1f}x** |"
+            f"{r['kerasio']['median']:.3f} s | **{r['kerasio']['median'] / r['eval']['median']:.2f}x** | "
+            f"{r['kerasio']['median'] / r['lbfgs_iteration']:.2f}x |"
         )
+    speedups = [r["kerasio"]["median"] / r["eval"]["median"] for r in rows]
+    shares = [r["flops"]["step_flops"] / r["eval"]["median"] / rate for r in rows]
     s = default["summary"]
     scales = " -> ".join(f"{x['width']}x{x['height']} ({x['iterations_run']} it)" for x in s["scales"])
     lines += [
@@ -330,10 +334,15 @@ def _markdown(rate, rows, default, weights) -> str:
         "ours evaluates the generated image alone through the cut network against targets computed once per scale.",
         "",
         f"Default config (`configs/nst/default.toml`), `python -m nst.transfer` end to end on the bundled "
-        f"Tuebingen + Starry Night: **{default['wall']:.0f} s wall**, {default['cpu']:.0f} CPU s (user + sys; on an "
-        f"idle 2-core machine with both cores busy, wall is about half of it) (command's own count "
-        f"{s['seconds']:.0f} s; {scales}; peak memory {s['peak_memory_mb']:.0f} MB). Targets: >= 3x faster per step "
-        f"than keras.io, >= 70% of the matmul rate, < 300 s for the default 512 px result on an idle 2-core machine.",
+        f"Tuebingen + Starry Night: **{default['wall']:.0f} s wall**, {default['cpu']:.0f} CPU s (user + sys, both "
+        f"cores) (the command's own count {s['seconds']:.0f} s; {scales}; peak memory {s['peak_memory_mb']:.0f} MB).",
+        "",
+        "Targets (issue 3), as the issue measures them (a step on precomputed targets against a keras.io step): "
+        f">= 3x faster per step than keras.io: {' and '.join(f'{x:.2f}x' for x in speedups)} "
+        f"({'met' if min(speedups) >= 3 else 'not met at every size'}); >= 70% of the matmul rate: "
+        f"{' and '.join(f'{x:.0%}' for x in shares)} ({'met' if min(shares) >= 0.7 else 'not met'}); "
+        f"< 300 s for the default 512 px result: {default['wall']:.0f} s ({'met' if default['wall'] < 300 else 'not met'}). "
+        "An L-BFGS iteration can cost more than one step: its line search sometimes evaluates twice.",
     ]
     return "\n".join(lines)
 
