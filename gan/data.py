@@ -159,13 +159,20 @@ def _load_tfds(name: str, split: str, data_dir: str | os.PathLike | None) -> tup
     try:
         import tensorflow_datasets as tfds
 
-        data = tfds.as_numpy(tfds.load(name, split=split, batch_size=-1, data_dir=data_dir))
+        dataset = tfds.load(name, split=split, data_dir=data_dir)
+        features = dataset.element_spec
+        if "image" not in features or "label" not in features:
+            raise DataError(f"TFDS dataset {name!r} has no 'image' and 'label' features: {sorted(features)}")
+        # Gathered in chunks rather than with `batch_size=-1`, which also works on TFDS's mock data.
+        chunks = list(tfds.as_numpy(dataset.map(lambda e: (e["image"], e["label"])).batch(8192)))
+    except DataError:
+        raise
     except Exception as e:  # noqa: BLE001 - TFDS raises many types for "not available"
         first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise DataError(f"TFDS cannot provide dataset {name!r} split {split!r}: {first_line}") from None
-    if "image" not in data or "label" not in data:
-        raise DataError(f"TFDS dataset {name!r} has no 'image' and 'label' features: {sorted(data)}")
-    return data["image"], data["label"]
+    if not chunks:
+        raise DataError(f"TFDS dataset {name!r} split {split!r} is empty")
+    return np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks])
 
 
 def make_dataset(

@@ -98,3 +98,24 @@ def test_batch_larger_than_data_is_a_config_error():
 def test_real_fashion_mnist_test_split():
     x, y = data.load_fashion_mnist("test")
     assert x.shape == (10000, 28, 28) and set(np.unique(y)) == set(range(10))
+
+
+def test_other_datasets_come_from_tfds():
+    # TFDS's mock data (offline): the images and labels of `mnist`'s own feature spec.
+    tfds = pytest.importorskip("tensorflow_datasets")
+    with tfds.testing.mock_data(num_examples=24, policy=tfds.testing.MockPolicy.USE_CODE):
+        images, labels = data.load_images("mnist", "train", limit=16)
+    assert images.shape == (16, 28, 28, 1) and images.dtype == np.uint8
+    assert labels.shape == (16,) and labels.dtype == np.int64
+
+
+def test_a_dataset_tfds_cannot_provide_is_one_data_error(monkeypatch):
+    tfds = pytest.importorskip("tensorflow_datasets")
+
+    def offline(*args, **kwargs):
+        raise ConnectionError("Failed to resolve 'storage.googleapis.com'\nmore detail")
+
+    monkeypatch.setattr(tfds, "load", offline)
+    with pytest.raises(DataError, match=r"TFDS cannot provide dataset 'cifar10' split 'train': .*storage.googleapis") as info:
+        data.load_images("cifar10", "train")
+    assert "\n" not in str(info.value)
