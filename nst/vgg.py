@@ -11,6 +11,8 @@ layers while sharing the very same convolution layers (and so the weights alread
 
 The network is fully convolutional, so one extractor serves every image size (input shape
 [batch, None, None, 3]). Input is VGG19's caffe convention: `nst.images.preprocess` of RGB pixels.
+Each convolution back-propagates to its input through a forward convolution with the rotated
+kernel, exactly the same gradient but faster on CPUs than TensorFlow's own (`_frozen_conv_class`).
 
 Example:
     >>> vgg = load_vgg19(resolve_weights())
@@ -97,6 +99,8 @@ class FeatureExtractor:
             if layer.name.endswith("_pool") and pooling == "avg":
                 # Same 2x2 window and stride as VGG19's max pooling (Gatys et al., section 2).
                 x = keras.layers.AveragePooling2D(pool_size=2, strides=2, name=layer.name.replace("pool", "avgpool"))(x)
+            elif _is_same_conv(layer):
+                x = _frozen_conv_class()(layer)(x)  # the loaded layer's own weights, not a copy
             else:
                 x = layer(x)  # the loaded layer itself: weights are shared, not copied or reloaded
             if layer.name.endswith(tuple(f"conv{i}" for i in range(1, 5))):
@@ -116,3 +120,71 @@ class FeatureExtractor:
 
     def __repr__(self) -> str:
         return f"FeatureExtractor(layers={self.layers}, pooling={self.pooling!r})"
+
+
+def _is_same_conv(layer) -> bool:
+    """Whether `layer` is a stride-1, undilated, 'same'-padded Conv2D with an odd kernel (all of VGG19's)."""
+    import keras
+
+    return (
+        isinstance(layer, keras.layers.Conv2D)
+        and type(layer) is keras.layers.Conv2D
+        and tuple(layer.strides) == (1, 1)
+        and tuple(layer.dilation_rate) == (1, 1)
+        and layer.padding == "same"
+        and all(k % 2 == 1 for k in layer.kernel_size)
+    )
+
+
+_FROZEN_CONV = None
+
+
+def _frozen_conv_class():
+    """Returns `FrozenConv`, a layer running a loaded VGG19 convolution whose input gradient is a conv.
+
+    Why: style transfer back-propagates to the image through every convolution. TensorFlow computes
+    that input gradient with `Conv2DBackpropInput`, which with its default (Eigen) kernels on an
+    AVX2 CPU ran 2.4x slower than the forward convolution of the same size (`block1_conv2` at
+    512x384 here: 567 ms against 238 ms). For stride 1, 'same' padding and an odd k x k kernel,
+    the input gradient is exactly a 'same' convolution of the output gradient with the kernel
+    rotated by 180 degrees and its input and output channels swapped: dx = conv(dy, W'), with
+    W'[i, j, o, c] = W[k-1-i, k-1-j, c, o]. Computed that way it runs at forward speed (1.8x
+    faster for that layer, equal within float32 rounding). The weights are frozen, so no weight
+    gradient is computed. Built lazily (and once) so that importing `nst.vgg` does not import
+    TensorFlow.
+    """
+    global _FROZEN_CONV
+    if _FROZEN_CONV is not None:
+        return _FROZEN_CONV
+    import keras
+    import tensorflow as tf
+
+    @tf.custom_gradient
+    def conv_same(x, kernel):
+        # x [B, H, W, C_in], kernel [k, k, C_in, C_out] -> [B, H, W, C_out]
+        def grad(dy):
+            rotated = tf.transpose(tf.reverse(kernel, axis=[0, 1]), [0, 1, 3, 2])  # [k, k, C_out, C_in]
+            return tf.nn.conv2d(dy, rotated, strides=1, padding="SAME"), None
+
+        return tf.nn.conv2d(x, kernel, strides=1, padding="SAME"), grad
+
+    class FrozenConv(keras.layers.Layer):
+        """`conv`'s activation(conv2d(x, kernel) + bias), with the input gradient computed as a conv.
+
+        Attributes:
+            conv: the loaded `keras.layers.Conv2D` whose kernel and bias are used (shared).
+        """
+
+        def __init__(self, conv):
+            super().__init__(name=conv.name, trainable=False)
+            self.conv = conv
+
+        def call(self, x):
+            kernel = tf.convert_to_tensor(self.conv.kernel)
+            return self.conv.activation(tf.nn.bias_add(conv_same(x, kernel), self.conv.bias))
+
+        def compute_output_shape(self, input_shape):
+            return self.conv.compute_output_shape(input_shape)
+
+    _FROZEN_CONV = FrozenConv
+    return FrozenConv

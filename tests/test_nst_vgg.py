@@ -39,12 +39,36 @@ def test_avg_pooling_shares_the_same_convolutions(random_vgg19):
     max_ = FeatureExtractor(random_vgg19, ["block3_conv1"], pooling="max")
     kinds = {type(layer).__name__ for layer in avg.model.layers}
     assert "AveragePooling2D" in kinds and "MaxPooling2D" not in kinds
-    conv = avg.model.get_layer("block1_conv1")
+    conv = avg.model.get_layer("block1_conv1").conv
     assert conv is random_vgg19.get_layer("block1_conv1"), "the loaded layer is reused, not copied"
     x = preprocess(np.random.default_rng(1).uniform(0, 255, (1, 32, 32, 3)))
     a, m = avg(x)["block3_conv1"].numpy(), max_(x)["block3_conv1"].numpy()
     assert a.shape == m.shape and not np.allclose(a, m)
     assert isinstance(avg.model.get_layer("block1_avgpool"), keras.layers.AveragePooling2D)
+
+
+def test_pixel_gradient_is_exactly_autodiff_through_the_loaded_layers(random_vgg19):
+    # The extractor computes each convolution's input gradient as a convolution (nst.vgg,
+    # `_frozen_conv_class`); it must agree with TensorFlow's own gradient of the plain VGG19 layers.
+    import keras
+    import tensorflow as tf
+
+    layers = ["block1_conv1", "block2_conv2", "block3_conv1"]
+    extractor = FeatureExtractor(random_vgg19, layers, pooling="max")
+    plain = keras.Model(random_vgg19.input, {n: random_vgg19.get_layer(n).output for n in layers})
+    image = tf.constant(preprocess(np.random.default_rng(2).uniform(0, 255, (1, 20, 28, 3))), tf.float32)
+
+    def loss_and_grad(model):
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            features = model(image, training=False)
+            loss = tf.add_n([tf.reduce_sum(tf.sin(features[n] / 100.0)) for n in layers])
+        return loss.numpy(), tape.gradient(loss, image).numpy()
+
+    (loss, grad), (plain_loss, plain_grad) = loss_and_grad(extractor.model), loss_and_grad(plain)
+    assert np.abs(plain_grad).max() > 0
+    np.testing.assert_allclose(loss, plain_loss, rtol=1e-5)
+    np.testing.assert_allclose(grad, plain_grad, rtol=1e-4, atol=1e-5 * np.abs(plain_grad).max())
 
 
 def test_unknown_layer_is_a_config_error_listing_valid_names(random_vgg19):
