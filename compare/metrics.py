@@ -166,7 +166,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reference-limit", type=int, metavar="N", help="use only the first N test images (quick checks)")
     args = parser.parse_args(argv)
     configure_tensorflow()
-    import_tensorflow_quietly()
 
     from compare import gan_metrics
 
@@ -183,6 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Check the generator before the (possibly long) evaluator training.
     from gan.sample import load_generator
 
+    import_tensorflow_quietly()
     generator = load_generator(run_dir)
     evaluator = load_evaluator(config, args.cache_dir, data_dir)
     reference = gan_metrics.load_reference(evaluator, data_dir, args.reference_limit)

@@ -246,7 +246,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", metavar="FILE", help="also write the scores as JSON to FILE")
     args = parser.parse_args(argv)
     configure_tensorflow()
-    import_tensorflow_quietly()
     # Cheap checks before TensorFlow and the weights load.
     for label, path in [("image", p) for p in args.images] + [("--content", args.content), ("--style", args.style)]:
         if not Path(path).is_file():
@@ -254,6 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise InputError(f"{label} {path} {what}; pass an image file (PNG, JPEG, WebP, ...)")
     if args.json and not Path(args.json).parent.is_dir():
         raise InputError(f"--json {args.json}: folder {Path(args.json).parent} does not exist")
+    import_tensorflow_quietly()
     start = time.perf_counter()
     scorer = NSTScorer(args.weights, args.size, args.projections, args.seed)
     scores = score_images(args.images, args.content, args.style, scorer)

@@ -702,7 +702,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_tensorflow()
-    import_tensorflow_quietly()
     for flag in ("n", "eval_size", "sweep_size", "gan_epochs", "nst_size", "kid_subsets"):
         if getattr(args, flag) < 1:
             raise ConfigError(f"--{flag.replace('_', '-')} must be positive, got {getattr(args, flag)}")
@@ -730,6 +729,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         quick_args_gan=tuple(args.quick_args_gan), quick_args_nst=tuple(args.quick_args_nst),
     )  # fmt: skip
     out = create_run_dir(args.out, "report")
+    import_tensorflow_quietly()
     result = build_report(out, args.gan, args.nst, options)
     print(f"compare.report: wrote {out / 'report.html'}, {out / 'report.md'}, {len(result['files']) - 3} figures and "
           f"{out / 'metrics.json'} in {duration(result['seconds'])}")  # fmt: skip

@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from common.cli import run_cli
-from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 from common.errors import ConfigError, InputError
+from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 
 GENERATOR_FILE = "generator.keras"
 
@@ -188,7 +188,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_tensorflow()
-    import_tensorflow_quietly()
     if args.n <= 0:
         raise ConfigError(f"--n must be a positive number of images, got {args.n}")
     if args.scale <= 0:
@@ -204,6 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise InputError(f"--out {out}: folder {out.parent} does not exist")
         if not os.access(out.parent, os.W_OK):
             raise InputError(f"--out {out}: folder {out.parent} is not writable")
+    import_tensorflow_quietly()
     generator = load_generator(args.model)
     folder = Path(args.model) if Path(args.model).is_dir() else Path(args.model).parent
     from gan.grid import make_grid, save_gif, save_png
@@ -225,7 +225,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     for path in written:
         print(path)
     return 0
-
 
 
 if __name__ == "__main__":
