@@ -331,7 +331,9 @@ def _markdown(rate, rows, default, weights) -> str:
         "gradient to the input, weights frozen, is one transposed convolution per layer with the same MACs); "
         "ReLU, pooling and losses not counted (Gram matrices listed separately). The keras.io step runs the batch "
         "(content, style, generated) through all of VGG19 each step, recomputing the targets, plus its SGD update; "
-        "ours evaluates the generated image alone through the cut network against targets computed once per scale.",
+        "ours evaluates the generated image alone through the cut network against targets computed once per scale, "
+        "and back-propagates through each convolution with a forward convolution of the rotated kernel "
+        "(`nst/vgg.py`: the same gradient, faster than TensorFlow's `Conv2DBackpropInput` on this CPU).",
         "",
         f"Default config (`configs/nst/default.toml`), `python -m nst.transfer` end to end on the bundled "
         f"Tuebingen + Starry Night: **{default['wall']:.0f} s wall**, {default['cpu']:.0f} CPU s (user + sys, both "
