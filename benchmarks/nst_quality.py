@@ -15,7 +15,7 @@ distances are both at most the recipe's.
 Both are run at 512 px long side (`image.size = 512`, `image.size_of = "long_side"`), whatever size
 their files name; the recipe's own file fixes 400 rows.
 
-Usage (the keras.io recipe alone takes over an hour at 512 px on 2 CPU cores):
+Usage (the keras.io recipe alone, 4000 steps of about 3 s at 512 px, takes over 3 hours on 2 CPU cores):
     python benchmarks/nst_quality.py [--weights PATH] [--content C] [--style S] [--out DIR]
 Validation on tiny settings (does not touch RESULTS.md):
     python benchmarks/nst_quality.py --size 64 --kerasio-iterations 20 --weights none --eval-size 64 --no-write
