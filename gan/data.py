@@ -159,6 +159,13 @@ def _load_tfds(name: str, split: str, data_dir: str | os.PathLike | None) -> tup
     try:
         import tensorflow_datasets as tfds
 
+        if not tfds.builder(name, data_dir=data_dir).is_prepared() and not _tfds_reachable():
+            # Fail now: offline, TFDS would retry every download for minutes before giving up.
+            raise DataError(
+                f"TFDS dataset {name!r} is not prepared in {data_dir or 'the TFDS data folder'} and "
+                f"{TFDS_HOST} cannot be reached (offline?): run `tfds build {name}` on a connected machine "
+                "and pass its data folder with --data-dir"
+            )
         dataset = tfds.load(name, split=split, data_dir=data_dir)
         features = dataset.element_spec
         if "image" not in features or "label" not in features:
@@ -173,6 +180,20 @@ def _load_tfds(name: str, split: str, data_dir: str | os.PathLike | None) -> tup
     if not chunks:
         raise DataError(f"TFDS dataset {name!r} split {split!r} is empty")
     return np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks])
+
+
+TFDS_HOST = "storage.googleapis.com"
+
+
+def _tfds_reachable(timeout: float = 3.0) -> bool:
+    """Whether TFDS's download host answers within `timeout` seconds."""
+    import socket
+
+    try:
+        socket.create_connection((TFDS_HOST, 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
 
 
 def make_dataset(

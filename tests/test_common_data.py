@@ -100,13 +100,22 @@ def test_real_fashion_mnist_test_split():
     assert x.shape == (10000, 28, 28) and set(np.unique(y)) == set(range(10))
 
 
-def test_other_datasets_come_from_tfds():
+def test_other_datasets_come_from_tfds(monkeypatch):
     # TFDS's mock data (offline): the images and labels of `mnist`'s own feature spec.
     tfds = pytest.importorskip("tensorflow_datasets")
+    monkeypatch.setattr(data, "_tfds_reachable", lambda: True)  # as if online: the mock stands in for the download
     with tfds.testing.mock_data(num_examples=24, policy=tfds.testing.MockPolicy.USE_CODE):
         images, labels = data.load_images("mnist", "train", limit=16)
     assert images.shape == (16, 28, 28, 1) and images.dtype == np.uint8
     assert labels.shape == (16,) and labels.dtype == np.int64
+
+
+def test_an_unprepared_dataset_offline_fails_at_once_in_one_line(monkeypatch, tmp_path):
+    pytest.importorskip("tensorflow_datasets")
+    monkeypatch.setattr(data, "_tfds_reachable", lambda: False)
+    with pytest.raises(DataError, match=r"'mnist' is not prepared in .* cannot be reached .*tfds build mnist") as info:
+        data.load_images("mnist", "train", data_dir=tmp_path)
+    assert "\n" not in str(info.value)
 
 
 def test_a_dataset_tfds_cannot_provide_is_one_data_error(monkeypatch):
@@ -115,6 +124,7 @@ def test_a_dataset_tfds_cannot_provide_is_one_data_error(monkeypatch):
     def offline(*args, **kwargs):
         raise ConnectionError("Failed to resolve 'storage.googleapis.com'\nmore detail")
 
+    monkeypatch.setattr(data, "_tfds_reachable", lambda: True)  # the host answers, the download then fails
     monkeypatch.setattr(tfds, "load", offline)
     with pytest.raises(DataError, match=r"TFDS cannot provide dataset 'cifar10' split 'train': .*storage.googleapis") as info:
         data.load_images("cifar10", "train")
