@@ -105,9 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if checkpoints[0] < 1 or args.max_epochs < checkpoints[-1]:
         raise ConfigError("--checkpoints must be positive and --max-epochs at least the largest checkpoint")
 
-    from common.tfenv import configure_tensorflow
+    from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 
     configure_tensorflow(onednn=True)  # as `python -m gan.train` trains
+    import_tensorflow_quietly()
     from benchmarks.results import machine_description, update_section
     from compare import gan_metrics
     from gan import sample as gan_sample

@@ -5,18 +5,25 @@ Target: for tubingen + starry night at 512 px, run `configs/nst/kerasio.toml` (t
 (`compare.nst_metrics`, at 512 px); `configs/nst/default.toml` must reach distances at least as good
 on both in at most T / 5.
 
-Both runs happen in this one process on one loaded VGG19, one after the other, through
-`nst.stylize`. T is the keras.io run's wall time inside `stylize` (VGG19 loading excluded for both).
-The default run reports its image every `--every` iterations (and at the end of each scale); the
-wall time at each report is noted and the images are scored after the run (scoring is not timed).
-The default config "reaches" the recipe at its first reported image whose style and content
-distances are both at most the recipe's.
+Both runs happen in this one process on one loaded VGG19, through `nst.stylize`. Times are the
+runs' own clocks (`StepRecord.seconds`: wall seconds from the start of the optimization, VGG19
+loading excluded for both). The default run reports its image every `--every` iterations (and at
+the end of each scale); the images are scored after the run (scoring is not timed). The default
+config "reaches" the recipe at its first reported image whose style and content distances are both
+at most the recipe's.
+
+The recipe's run takes hours, so it is resumable: it saves its state into `OUT/kerasio/` every
+`--checkpoint-every` iterations, Ctrl-C or SIGTERM saves and stops, and running the script again
+with the same `--out` continues it (after `kill -9`, from the last saved state). Its clock goes on
+from the saved state, so T is the time of the iterations it kept, however many invocations it took;
+each invocation is noted in `OUT/kerasio/invocations.json`.
 
 Both are run at 512 px long side (`image.size = 512`, `image.size_of = "long_side"`), whatever size
 their files name; the recipe's own file fixes 400 rows.
 
 Usage (the keras.io recipe alone, 4000 steps of about 3 s at 512 px, takes over 3 hours on 2 CPU cores):
-    python benchmarks/nst_quality.py [--weights PATH] [--content C] [--style S] [--out DIR]
+    python benchmarks/nst_quality.py [--weights PATH] [--content C] [--style S] --out DIR
+    (stopped? the same command again continues)
 Validation on tiny settings (does not touch RESULTS.md):
     python benchmarks/nst_quality.py --size 64 --kerasio-iterations 20 --weights none --eval-size 64 --no-write
 """
@@ -25,6 +32,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -54,24 +63,92 @@ def default_images() -> tuple[Path, Path]:
     raise InputError("tubingen.jpg and starry_night.jpg not found in ../shared/images or nst/assets; pass --content and --style")
 
 
-def run(config, content: Path, style: Path, vgg, every: int | None = None):
+def run(config, content: Path, style: Path, extractor, every: int | None = None):
     """Runs `nst.stylize` on a shared VGG19; returns (final image, seconds, [(seconds, step, image)])."""
     from nst.stylizer import stylize
-    from nst.vgg import FeatureExtractor
 
-    extractor = FeatureExtractor(vgg, config.loss.layers, config.loss.pooling)
     snapshots = []
-    start = time.perf_counter()
 
     def callback(record):
         if every is not None and record.image is not None:
-            snapshots.append((time.perf_counter() - start, record.step, record.image.copy()))
+            snapshots.append((record.seconds, record.step, record.image.copy()))
 
     result = stylize(str(content), str(style), config, callback=callback, extractor=extractor)
-    seconds = time.perf_counter() - start
     if not result.completed:
         raise ConfigError(f"the run stopped early: {'; '.join(result.messages)}")
-    return result.image, seconds, snapshots
+    return result.image, result.history[-1].seconds, snapshots
+
+
+class _Stop:
+    """Polled by `stylize`: true once SIGINT or SIGTERM arrived (the run then saves and stops)."""
+
+    def __init__(self):
+        self.signal = None
+
+    def __call__(self) -> bool:
+        return self.signal is not None
+
+    def handle(self, signum, frame):
+        self.signal = signum
+
+
+def run_recipe(config, content: Path, style: Path, extractor, folder: Path, checkpoint_every: int):
+    """Runs the keras.io recipe in `folder`, continuing the state saved there by an earlier invocation.
+
+    Returns:
+        The finished `StylizeResult`.
+
+    Raises:
+        ConfigError: `folder` holds a run of another config or other images, or the run failed.
+    """
+    from common.atomic import write_json as save
+    from common.config import save_config
+    from nst.config import NSTConfig
+    from nst.records import Checkpoint
+    from nst.stylizer import stylize
+
+    config = dataclasses.replace(config, output=dataclasses.replace(config.output, save_every=checkpoint_every))
+    folder.mkdir(parents=True, exist_ok=True)
+    inputs = {"content": str(content), "style": str(style)}
+    log_path, state = folder / "invocations.json", folder / "state.npz"
+    if (folder / "config.toml").exists():
+        log = json.loads(log_path.read_text())
+        if load_config(NSTConfig, folder / "config.toml") != config or log["inputs"] != inputs:
+            raise ConfigError(f"{folder} holds the recipe's run for another config or other images; use a fresh --out")
+    else:
+        save_config(config, folder / "config.toml")
+        log = {"inputs": inputs, "invocations": []}
+    checkpoint = Checkpoint.load(state) if state.exists() else None
+    done = checkpoint.history[-1] if checkpoint and checkpoint.history else None
+    log["invocations"].append({"started": time.strftime("%Y-%m-%d %H:%M:%S"), "from_step": done.step if done else 0,
+                               "from_seconds": round(done.seconds, 2) if done else 0.0})  # fmt: skip
+    save(log_path, log)
+    print(f"nst_quality: keras.io recipe from step {done.step if done else 0}"
+          + (f" ({done.seconds:.0f} s so far)" if done else ""), file=sys.stderr)  # fmt: skip
+
+    def callback(record):
+        if record.checkpoint is not None:
+            record.checkpoint.save(state)
+        if record.step % 100 == 0:
+            print(f"nst_quality: keras.io recipe step {record.step}/{record.total_steps}, {record.seconds:.0f} s",
+                  file=sys.stderr)
+
+    stop = _Stop()
+    previous = {signum: signal.signal(signum, stop.handle) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        result = stylize(str(content), str(style), config, callback, extractor, resume=checkpoint, should_stop=stop)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if not result.completed and stop.signal is not None:
+        result.checkpoint.save(state)
+        last = result.history[-1]
+        print(f"nst_quality: stopped at step {last.step} ({last.seconds:.0f} s); the same command continues",
+              file=sys.stderr)
+        raise SystemExit(128 + stop.signal)
+    if not result.completed:
+        raise ConfigError(f"the keras.io recipe's run stopped early: {'; '.join(result.messages)}")
+    return result
 
 
 def _short(path: str) -> str:
@@ -90,11 +167,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--size", type=int, default=512, help="output long side of both runs (default: 512)")
     p.add_argument("--eval-size", type=int, default=512, help="evaluation long side (default: 512)")
     p.add_argument("--kerasio-iterations", type=int, help="override the recipe's 4000 iterations (validation only)")
+    p.add_argument("--checkpoint-every", type=int, default=20, help="recipe: save its state every N iterations (default: 20)")
     p.add_argument("--every", type=int, default=10, help="default run: report an image every N iterations (default: 10)")
     p.add_argument("--kerasio-config", metavar="PATH", default=str(KERASIO), help="the recipe's config (default: %(default)s)")
     p.add_argument("--default-config", metavar="PATH", default=str(DEFAULT), help="the default config (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", metavar="DIR", help="work folder (default: runs/nst-quality-TIMESTAMP)")
+    p.add_argument("--out", metavar="DIR", help="work folder; the same --out again continues a stopped run "
+                   "(default: runs/nst-quality-TIMESTAMP)")
     p.add_argument("--no-write", action="store_true", help="do not update benchmarks/RESULTS.md")
     args = p.parse_args(argv)
     content, style = default_images() if not (args.content and args.style) else (Path(args.content), Path(args.style))
@@ -102,12 +181,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not Path(path).is_file():
             raise InputError(f"{path} is missing; configs/nst/*.toml come with nst/")
 
+    from common.tfenv import configure_tensorflow, import_tensorflow_quietly
+
+    configure_tensorflow()  # as `python -m nst.transfer` runs (TensorFlow's default kernels)
+    import_tensorflow_quietly()
     from benchmarks.results import machine_description, update_section
     from compare.nst_metrics import NSTScorer
     from nst.config import NSTConfig
     from nst.images import save_image
+    from nst.vgg import FeatureExtractor
 
-    out = create_run_dir(args.out, "nst-quality")
+    # A folder holding the recipe's (stopped) run is continued; any other must be new or empty.
+    resuming = args.out is not None and (Path(args.out) / "kerasio" / "config.toml").is_file()
+    out = Path(args.out) if resuming else create_run_dir(args.out, "nst-quality")
     size = {"image.size": args.size, "image.size_of": "long_side", "seed": args.seed, "weights": args.weights}
     kerasio = load_config(NSTConfig, args.kerasio_config, values=size)
     if args.kerasio_iterations:
@@ -116,13 +202,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     default = load_config(NSTConfig, args.default_config, values={**size, "output.save_every": args.every})
     scorer = NSTScorer(args.weights, args.eval_size, seed=args.seed)
     targets = scorer.targets(content, style)
+    extractor = FeatureExtractor(scorer.vgg, kerasio.loss.layers, kerasio.loss.pooling)
 
-    k_image, t_kerasio, _ = run(kerasio, content, style, scorer.vgg)
+    recipe = run_recipe(kerasio, content, style, extractor, out / "kerasio", args.checkpoint_every)
+    k_image, t_kerasio = recipe.image, recipe.history[-1].seconds
+    invocations = len(json.loads((out / "kerasio" / "invocations.json").read_text())["invocations"])
     save_image(out / "kerasio.png", k_image)
     k_score = scorer.score(k_image, targets)
     print(f"nst_quality: keras.io recipe {t_kerasio:.1f} s: style {k_score['style_distance']:.4f}, content "
           f"{k_score['content_distance']:.4f}", file=sys.stderr)  # fmt: skip
-    d_image, t_default, snapshots = run(default, content, style, scorer.vgg, every=args.every)
+    extractor = FeatureExtractor(scorer.vgg, default.loss.layers, default.loss.pooling)
+    d_image, t_default, snapshots = run(default, content, style, extractor, every=args.every)
     save_image(out / "default.png", d_image)
     reached = None
     trace = []
@@ -137,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     d_score = scorer.score(d_image, targets)
     met = reached is not None and reached["seconds"] <= t_kerasio / 5
     record = {"machine": machine_description(), "content": str(content), "style": str(style), "size": args.size,
-              "eval_size": args.eval_size, "kerasio": {"seconds": t_kerasio, "iterations": list(kerasio.optimizer.iterations),
+              "eval_size": args.eval_size, "kerasio": {"seconds": t_kerasio, "invocations": invocations, "iterations": list(kerasio.optimizer.iterations),
               **k_score}, "default": {"seconds": t_default, **d_score}, "reached": reached, "trace": trace, "met": met}  # fmt: skip
     write_json(out / "nst_quality.json", record)
 
@@ -155,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "| run | wall time | style distance | content distance | SWD | note |",
         "|---|---|---|---|---|---|",
         row(f"keras.io recipe (`{_short(args.kerasio_config)}`)", t_kerasio, k_score,
-            f"{sum(kerasio.optimizer.iterations)} iterations = T"),
+            f"{sum(kerasio.optimizer.iterations)} iterations = T" + (f", run in {invocations} invocations" if invocations > 1 else "")),
         row(f"default (`{_short(args.default_config)}`), final", t_default, d_score, f"{sum(default.optimizer.iterations)} iterations"),
     ]  # fmt: skip
     if reached:

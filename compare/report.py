@@ -359,6 +359,8 @@ def nst_part(run: NstRun, options: ReportOptions, figures: Path, vgg=None) -> tu
     }
     summary = run.summary
     seconds = _get(summary, "seconds", "wall_seconds", "total_seconds", "time_seconds")
+    if summary.get("resumed") and summary.get("optimization_seconds") is not None:
+        seconds = summary["optimization_seconds"]  # "seconds" counts only the last invocation
     iterations = _get(summary, "iterations", "total_iterations", "steps")
     if isinstance(iterations, (list, tuple)):
         iterations = sum(int(i) for i in iterations)

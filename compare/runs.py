@@ -121,7 +121,8 @@ class NstRun:
         path: the run directory.
         config: `config.toml` as a dict.
         summary: `summary.json` ({} when absent).
-        losses: `losses.csv` rows (step, scale, height, width, iteration, content, style, tv, total).
+        losses: `losses.csv` rows (step, scale, height, width, iteration, content, style, tv, total,
+            seconds).
         final: `final.png`.
         frames: the images in `frames/`, in the order they were written.
         content, style: the content image and the style image(s) the run used, when known.

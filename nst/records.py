@@ -21,6 +21,8 @@ from common.errors import InputError
 LOSS_NAMES = ("content", "style", "tv", "total")
 """The loss components every record carries; content + style + tv = total (each already weighted)."""
 
+_FLOAT_FIELDS = (*LOSS_NAMES, "seconds")  # the other numeric fields of a `StepRecord` are ints
+
 
 @dataclasses.dataclass(frozen=True)
 class StepRecord:
@@ -36,6 +38,8 @@ class StepRecord:
         total_steps: the iterations planned over all scales.
         content, style, tv: the weighted loss terms (content_weight * content loss, ...).
         total: content + style + tv, the value being minimized.
+        seconds: wall seconds since the run began, when this iteration ended; a resumed run goes on
+            from its checkpoint's last value, so it is the time the kept iterations took in all.
         image: float32 [H, W, 3] RGB in [0, 255] (colours as the output will have them), only on
             iterations where the caller asked for images (every `output.save_every` and at the end
             of each scale); else None.
@@ -54,6 +58,7 @@ class StepRecord:
     style: float
     tv: float
     total: float
+    seconds: float = dataclasses.field(default=0.0, compare=False)
     image: np.ndarray | None = dataclasses.field(default=None, repr=False, compare=False)
     checkpoint: Checkpoint | None = dataclasses.field(default=None, repr=False, compare=False)
     message: str | None = None
@@ -126,8 +131,8 @@ class Checkpoint:
             for row, message in zip(table, meta["messages"]):
                 values = dict(zip(fields, row.tolist()))
                 shape = (int(values.pop("height")), int(values.pop("width")))
-                ints = {k: int(v) for k, v in values.items() if k not in ("content", "style", "tv", "total")}
-                floats = {k: float(v) for k, v in values.items() if k in ("content", "style", "tv", "total")}
+                ints = {k: int(v) for k, v in values.items() if k not in _FLOAT_FIELDS}
+                floats = {k: float(v) for k, v in values.items() if k in _FLOAT_FIELDS}
                 history.append(StepRecord(shape=shape, message=message, **ints, **floats))
             return cls(int(meta["scale"]), int(meta["iteration"]), image, optimizer, float(meta["lr_factor"]),
                        tuple(history))

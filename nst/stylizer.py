@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import time
 from typing import Callable, Sequence
 
 import numpy as np
@@ -162,6 +163,9 @@ def stylize(
             start_scale, start_iteration, opt_state = start_scale + 1, 0, None
             image = np.clip(resize(image, scales[start_scale].shape), 0, 255)
     rng = np.random.default_rng(config.seed)
+    # The clock starts once the network is ready (loading VGG19 is not part of the optimization)
+    # and goes on from a checkpoint's time, so a run stopped and resumed reports its whole time.
+    clock_start = time.perf_counter() - (history[-1].seconds if history else 0.0)
     total_steps = scales[-1].first_step + scales[-1].iterations
     stopped = False
 
@@ -181,7 +185,8 @@ def stylize(
                 scale=scale.index, num_scales=len(scales), shape=scale.shape, iteration=iteration,
                 iterations=scale.iterations, step=scale.first_step + iteration, total_steps=total_steps,
                 content=terms["content"], style=terms["style"], tv=terms["tv"],
-                total=terms["content"] + terms["style"] + terms["tv"], message=message,
+                total=terms["content"] + terms["style"] + terms["tv"], seconds=time.perf_counter() - clock_start,
+                message=message,
             )
             history.append(record)
             if message:

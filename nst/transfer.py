@@ -7,11 +7,13 @@ records carry. Everything it writes goes into the run directory (atomically):
     inputs/         the content and style images as loaded (what `--resume` reads again)
     frames/         the image every `--save-every` iterations and at the end of each scale
     state.npz       the resumable state, saved with each frame (`--resume RUN_DIR` continues)
-    losses.csv      one row per iteration: step, scale, size, iteration, content, style, tv, total
+    losses.csv      one row per iteration: step, scale, size, iteration, content, style, tv, total,
+                    seconds (since the run began, over all its invocations)
     losses.png      the loss curves
     final.png       the result (`-o FILE` writes a copy there too)
     progress.gif    the frames, upscaled to the final size
-    summary.json    sizes, iterations, seconds, final losses, peak memory, weights source
+    summary.json    sizes, iterations, seconds (this invocation; `optimization_seconds`: the whole
+                    run's optimization), final losses, peak memory, weights source
 
 Ctrl-C or SIGTERM stops at the end of the current iteration, saves `current.png` and the state, and
 prints how to resume; `kill -9` leaves the last saved state (at most `--save-every` iterations old).
@@ -181,7 +183,8 @@ def _stylize_into(run_dir, config, content, styles, source, extractor, scales, o
         "scales": [{"height": s.shape[0], "width": s.shape[1], "iterations_planned": s.iterations,
                     "iterations_run": sum(1 for r in history if r.scale == s.index)} for s in scales],
         "iterations": len(history),
-        "seconds": round(time.time() - started, 2),
+        "seconds": round(time.time() - started, 2),  # this invocation, loading VGG19 included
+        "optimization_seconds": round(final.seconds, 2) if final else 0.0,  # all invocations, VGG19 loading excluded
         "resumed": resumed,
         "final_losses": final.losses if final else None,
         "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -276,7 +279,7 @@ def _check_output_file(output) -> Path | None:
 
 # --- outputs -------------------------------------------------------------------------------------
 
-_CSV_FIELDS = ["step", "scale", "height", "width", "iteration", "content", "style", "tv", "total"]
+_CSV_FIELDS = ["step", "scale", "height", "width", "iteration", "content", "style", "tv", "total", "seconds"]
 
 
 def _write_losses_csv(path: Path, history) -> None:
@@ -285,7 +288,7 @@ def _write_losses_csv(path: Path, history) -> None:
     writer.writerow(_CSV_FIELDS)
     for r in history:
         writer.writerow([r.step, r.scale, r.shape[0], r.shape[1], r.iteration,
-                         f"{r.content:.6g}", f"{r.style:.6g}", f"{r.tv:.6g}", f"{r.total:.6g}"])
+                         f"{r.content:.6g}", f"{r.style:.6g}", f"{r.tv:.6g}", f"{r.total:.6g}", f"{r.seconds:.2f}"])
     write_text(path, buffer.getvalue())
 
 

@@ -87,13 +87,19 @@ def test_report_numbers_come_from_the_runs(tiny_report):
 
 
 def test_a_report_on_one_run_only_still_has_every_section(tiny_report, tmp_path):
-    nst_run = tiny_report.parent / "nst"
+    nst_run = shutil.copytree(tiny_report.parent / "nst", tmp_path / "nst")
+    # A run that was stopped and resumed: its time is the whole optimization's, not the last invocation's.
+    summary = json.loads((nst_run / "summary.json").read_text())
+    summary.update(seconds=5.0, optimization_seconds=4321.0, resumed=True)
+    (nst_run / "summary.json").write_text(json.dumps(summary))
     out = tmp_path / "only-nst"
     out.mkdir()
     build_report(out, None, nst_run, ReportOptions(**TINY_OPTIONS))
     metrics = check_report(out)
     assert metrics["gan"] is None and metrics["nst"]["scores"]["result"]["eval_size"] == 64
-    assert "no run" in (out / "report.md").read_text()  # the GAN column of the cost table
+    md = (out / "report.md").read_text()
+    assert "no run" in md  # the GAN column of the cost table
+    assert metrics["nst"]["seconds"] == 4321.0 and "1 h 12 min" in md
 
 
 def _chromium() -> str | None:

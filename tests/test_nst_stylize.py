@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import time
+
 import numpy as np
 import pytest
 from nst_support import ASSETS, random_vgg19, real_vgg19, smooth_image, stripes_image  # noqa: F401
@@ -187,8 +189,16 @@ def test_stop_and_resume_continue_without_gaps(extractor, optimizer, tmp_path):
     path = stopped.checkpoint.save(tmp_path / "state.npz")
     loaded = Checkpoint.load(path)
     assert loaded.history == stopped.checkpoint.history and np.array_equal(loaded.image, stopped.checkpoint.image)
+    assert [r.seconds for r in loaded.history] == [r.seconds for r in stopped.checkpoint.history]
+    time.sleep(0.5)  # time between the two calls is not part of the run's time
+    start = time.perf_counter()
     resumed = stylize(CONTENT, STYLE, cfg, None, extractor, resume=loaded)
+    call = time.perf_counter() - start
     assert resumed.completed and [r.step for r in resumed.history] == list(range(1, 13))
+    # The clock goes on from the checkpoint: one time line, the pause not counted.
+    seconds = [r.seconds for r in resumed.history]
+    assert seconds[0] > 0 and all(b > a for a, b in zip(seconds, seconds[1:])), seconds
+    assert 0 < seconds[-1] - seconds[7] <= call, "the resumed call's time, and only it, is added"
     if optimizer == "adam":  # the optimizer state is saved too, so the run is the same as uninterrupted
         assert np.allclose(resumed.image, full.image, atol=1e-2)
         assert resumed.history[-1].total == pytest.approx(full.history[-1].total, rel=1e-4)

@@ -47,6 +47,10 @@ def _check_complete_run(run: Path, steps: int, sizes):
         assert im.size == sizes[-1]
     rows = _rows(run)
     assert [int(r["step"]) for r in rows] == list(range(1, steps + 1)), "no gaps, no duplicates"
+    seconds = [float(r["seconds"]) for r in rows]
+    assert all(b >= a for a, b in zip(seconds, seconds[1:])), "one time line over all invocations"
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["optimization_seconds"] == pytest.approx(seconds[-1], abs=0.01)
     assert {(int(r["width"]), int(r["height"])) for r in rows} == set(sizes)
     assert all(np.isfinite(float(r[k])) for r in rows for k in ("content", "style", "tv", "total"))
     with Image.open(run / "progress.gif") as gif:
