@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import signal
 import sys
 import time
 from pathlib import Path
@@ -79,19 +78,6 @@ def run(config, content: Path, style: Path, extractor, every: int | None = None)
     return result.image, result.history[-1].seconds, snapshots
 
 
-class _Stop:
-    """Polled by `stylize`: true once SIGINT or SIGTERM arrived (the run then saves and stops)."""
-
-    def __init__(self):
-        self.signal = None
-
-    def __call__(self) -> bool:
-        return self.signal is not None
-
-    def handle(self, signum, frame):
-        self.signal = signum
-
-
 def run_recipe(config, content: Path, style: Path, extractor, folder: Path, checkpoint_every: int):
     """Runs the keras.io recipe in `folder`, continuing the state saved there by an earlier invocation.
 
@@ -101,8 +87,8 @@ def run_recipe(config, content: Path, style: Path, extractor, folder: Path, chec
     Raises:
         ConfigError: `folder` holds a run of another config or other images, or the run failed.
     """
-    from common.atomic import write_json as save
     from common.config import save_config
+    from common.stop import StopFlag
     from nst.config import NSTConfig
     from nst.records import Checkpoint
     from nst.stylizer import stylize
@@ -112,7 +98,12 @@ def run_recipe(config, content: Path, style: Path, extractor, folder: Path, chec
     inputs = {"content": str(content), "style": str(style)}
     log_path, state = folder / "invocations.json", folder / "state.npz"
     if (folder / "config.toml").exists():
-        log = json.loads(log_path.read_text())
+        try:
+            log = json.loads(log_path.read_text())
+            log["inputs"], log["invocations"]
+        except (OSError, ValueError, KeyError, TypeError):
+            raise ConfigError(f"{folder} is not a work folder of this script (no readable {log_path.name}); "
+                              "use a fresh --out") from None
         if load_config(NSTConfig, folder / "config.toml") != config or log["inputs"] != inputs:
             raise ConfigError(f"{folder} holds the recipe's run for another config or other images; use a fresh --out")
     else:
@@ -122,7 +113,7 @@ def run_recipe(config, content: Path, style: Path, extractor, folder: Path, chec
     done = checkpoint.history[-1] if checkpoint and checkpoint.history else None
     log["invocations"].append({"started": time.strftime("%Y-%m-%d %H:%M:%S"), "from_step": done.step if done else 0,
                                "from_seconds": round(done.seconds, 2) if done else 0.0})  # fmt: skip
-    save(log_path, log)
+    write_json(log_path, log)
     print(f"nst_quality: keras.io recipe from step {done.step if done else 0}"
           + (f" ({done.seconds:.0f} s so far)" if done else ""), file=sys.stderr)  # fmt: skip
 
@@ -133,13 +124,9 @@ def run_recipe(config, content: Path, style: Path, extractor, folder: Path, chec
             print(f"nst_quality: keras.io recipe step {record.step}/{record.total_steps}, {record.seconds:.0f} s",
                   file=sys.stderr)
 
-    stop = _Stop()
-    previous = {signum: signal.signal(signum, stop.handle) for signum in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    stop = StopFlag("nst_quality")
+    with stop.installed():
         result = stylize(str(content), str(style), config, callback, extractor, resume=checkpoint, should_stop=stop)
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
     if not result.completed and stop.signal is not None:
         result.checkpoint.save(state)
         last = result.history[-1]

@@ -25,7 +25,6 @@ import argparse
 import csv
 import io
 import resource
-import signal
 import sys
 import tempfile
 import time
@@ -37,6 +36,7 @@ from common.cli import add_config_arguments, run_cli
 from common.config import load_config, save_config
 from common.errors import ConfigError, InputError, OutputError, TrainingError
 from common.rundir import create_run_dir
+from common.stop import StopFlag
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 from nst.config import NSTConfig
 
@@ -146,7 +146,7 @@ def _stylize_into(run_dir, config, content, styles, source, extractor, scales, o
           + (f", resuming at step {checkpoint.history[-1].step if checkpoint.history else 0}" if checkpoint else ""),
           file=sys.stderr)
     bar = keras.utils.Progbar(total_steps, stateful_metrics=["scale", "total", "content", "style", "tv"])
-    stop = _StopFlag()
+    stop = StopFlag(PROG)
 
     def on_record(record):
         bar.update(record.step, values=[("scale", record.scale + 1), ("total", record.total),
@@ -331,44 +331,6 @@ def _write_gif(path: Path, frames_dir: Path, shape, max_frames: int = 60) -> Non
             images.append(im.convert("RGB").resize((shape[1], shape[0]), Image.LANCZOS))
     with atomic_path(path) as tmp:
         images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=120, loop=0)
-
-
-# --- signals -------------------------------------------------------------------------------------
-
-
-class _StopFlag:
-    """Set by SIGINT/SIGTERM; polled by the loop after each iteration. A second signal stops at once."""
-
-    def __init__(self):
-        self.signal = None
-
-    @property
-    def name(self) -> str:
-        return {signal.SIGINT: "interrupted (Ctrl-C)", signal.SIGTERM: "terminated (SIGTERM)"}.get(self.signal, "stopped")
-
-    def __call__(self) -> bool:
-        return self.signal is not None
-
-    def _handle(self, signum, frame):
-        if self.signal is not None:
-            signal.signal(signum, signal.SIG_DFL)
-            raise KeyboardInterrupt
-        self.signal = signum
-        print(f"\n{PROG}: stopping after this iteration and saving the state (again to abort now)", file=sys.stderr)
-
-    class _Installed:
-        def __init__(self, flag):
-            self.flag = flag
-
-        def __enter__(self):
-            self.previous = {s: signal.signal(s, self.flag._handle) for s in (signal.SIGINT, signal.SIGTERM)}
-
-        def __exit__(self, *exc):
-            for s, handler in self.previous.items():
-                signal.signal(s, handler)
-
-    def installed(self):
-        return self._Installed(self)
 
 
 def _show_notice(message, category, filename, lineno, file=None, line=None):
