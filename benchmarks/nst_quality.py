@@ -31,7 +31,6 @@ Validation on tiny settings (does not touch RESULTS.md):
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 import time
@@ -63,7 +62,7 @@ def default_images() -> tuple[Path, Path]:
 
 
 def run(config, content: Path, style: Path, extractor, every: int | None = None):
-    """Runs `nst.stylize` on a shared VGG19; returns (final image, seconds, [(seconds, step, image)])."""
+    """Runs `nst.stylize` with a shared feature extractor; returns (image, seconds, [(seconds, step, image)])."""
     from nst.stylizer import stylize
 
     snapshots = []
@@ -78,8 +77,10 @@ def run(config, content: Path, style: Path, extractor, every: int | None = None)
     return result.image, result.history[-1].seconds, snapshots
 
 
-def run_recipe(config, content: Path, style: Path, extractor, folder: Path, checkpoint_every: int):
+def run_recipe(config, content: Path, style: Path, extractor, folder: Path):
     """Runs the keras.io recipe in `folder`, continuing the state saved there by an earlier invocation.
+
+    The state is saved every `config.output.save_every` iterations and when a signal stops the run.
 
     Returns:
         The finished `StylizeResult`.
@@ -93,7 +94,6 @@ def run_recipe(config, content: Path, style: Path, extractor, folder: Path, chec
     from nst.records import Checkpoint
     from nst.stylizer import stylize
 
-    config = dataclasses.replace(config, output=dataclasses.replace(config.output, save_every=checkpoint_every))
     folder.mkdir(parents=True, exist_ok=True)
     inputs = {"content": str(content), "style": str(style)}
     log_path, state = folder / "invocations.json", folder / "state.npz"
@@ -178,20 +178,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     from nst.images import save_image
     from nst.vgg import FeatureExtractor
 
+    size = {"image.size": args.size, "image.size_of": "long_side", "seed": args.seed, "weights": args.weights}
+    recipe_values = {**size, "output.save_every": args.checkpoint_every}
+    if args.kerasio_iterations is not None:
+        recipe_values["optimizer.iterations"] = [args.kerasio_iterations]
+    kerasio = load_config(NSTConfig, args.kerasio_config, values=recipe_values)  # bad values: one line, no folder made
+    default = load_config(NSTConfig, args.default_config, values={**size, "output.save_every": args.every})
     # A folder holding the recipe's (stopped) run is continued; any other must be new or empty.
     resuming = args.out is not None and (Path(args.out) / "kerasio" / "config.toml").is_file()
     out = Path(args.out) if resuming else create_run_dir(args.out, "nst-quality")
-    size = {"image.size": args.size, "image.size_of": "long_side", "seed": args.seed, "weights": args.weights}
-    kerasio = load_config(NSTConfig, args.kerasio_config, values=size)
-    if args.kerasio_iterations:
-        kerasio = dataclasses.replace(kerasio, optimizer=dataclasses.replace(
-            kerasio.optimizer, iterations=(args.kerasio_iterations,)))  # fmt: skip
-    default = load_config(NSTConfig, args.default_config, values={**size, "output.save_every": args.every})
     scorer = NSTScorer(args.weights, args.eval_size, seed=args.seed)
     targets = scorer.targets(content, style)
     extractor = FeatureExtractor(scorer.vgg, kerasio.loss.layers, kerasio.loss.pooling)
 
-    recipe = run_recipe(kerasio, content, style, extractor, out / "kerasio", args.checkpoint_every)
+    recipe = run_recipe(kerasio, content, style, extractor, out / "kerasio")
     k_image, t_kerasio = recipe.image, recipe.history[-1].seconds
     invocations = len(json.loads((out / "kerasio" / "invocations.json").read_text())["invocations"])
     save_image(out / "kerasio.png", k_image)
