@@ -227,7 +227,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Machine: {machine_description()}. {content.name} + {style.name} at {args.size} px (long side), both through "
         f"`nst.stylize` in one process on one VGG19 ({scorer.weights}); distances by `compare.nst_metrics` at "
         f"{args.eval_size} px (Gram style distance over block1..5_conv1, block4_conv2 content distance, sliced "
-        "Wasserstein distance; lower is closer).",
+        "Wasserstein distance; lower is closer). Wall time is each run's own optimization clock "
+        "(`StepRecord.seconds`: VGG19 loading and scoring excluded), so it is shorter than the end-to-end "
+        "command that `nst_speed` times.",
         "",
         "| run | wall time | style distance | content distance | SWD | note |",
         "|---|---|---|---|---|---|",
