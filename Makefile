@@ -33,7 +33,7 @@ $(VENV)/.installed: pyproject.toml
 data:
 	@if [ ! -f $(FASHION_MNIST) ] && [ ! -f $(KERAS_FASHION_MNIST) ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dataset-fashion-mnist; \
 	  else \
 	    echo "Fashion-MNIST not found; install it with: sudo apt-get install dataset-fashion-mnist" >&2; \
 	  fi; \
@@ -43,7 +43,7 @@ data:
 browser:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
 	  else \
 	    echo "chromium not found; the report's browser test will be skipped (sudo apt-get install chromium)" >&2; \
 	  fi; \
