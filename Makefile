@@ -26,7 +26,12 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(SYSTEM_PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	@# setuptools reminds every editable install that top-level folders shadow the package: here that is the point.
+	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet -e '.[test]'
+	@# So that `. $(VENV)/bin/activate` finds the offline VGG19 weights as `make demo` does.
+	@if [ -n "$(NST_VGG19_WEIGHTS)" ] && ! grep -q NST_VGG19_WEIGHTS $(VENV)/bin/activate; then \
+	  echo 'export NST_VGG19_WEIGHTS="$${NST_VGG19_WEIGHTS:-$(NST_VGG19_WEIGHTS)}"' >> $(VENV)/bin/activate; \
+	fi
 	touch $@
 
 # Fashion-MNIST from Debian's package when neither it nor Keras's cache is there (needs root).
