@@ -217,7 +217,7 @@ def gan_part(run: GanRun, options: ReportOptions, figures: Path) -> tuple[dict, 
         reference = gan_metrics.load_reference(evaluator, data_dir, options.reference_limit)
         metrics = measure_run(run.path, options.n, options.seed, evaluator, reference, data_dir=data_dir,
                               kid_subsets=options.kid_subsets, generator=generator)  # fmt: skip
-    summary = run.summary or {}
+    summary = run.summary.to_dict() if run.summary else {}
     blocks: dict[str, list[Block]] = {key: [] for key, _ in SECTIONS}
 
     samples = gan_sample.generate(generator, 64, options.seed)
@@ -276,9 +276,9 @@ def gan_part(run: GanRun, options: ReportOptions, figures: Path) -> tuple[dict, 
         "gan_images_seen": count(summary.get("images_seen")),
         "gan_training_images": count(summary.get("training_images")),
         "gan_epochs": plural(summary.get("epochs"), "epoch") if summary.get("epochs") is not None else None,
-        "gan_train_time": duration(summary.get("train_seconds")),
-        "gan_generator_params": count(summary.get("generator_params")),
-        "gan_discriminator_params": count(summary.get("discriminator_params")),
+        "gan_train_time": duration(summary.get("seconds")),
+        "gan_generator_params": count(summary.get("generator_parameters")),
+        "gan_discriminator_params": count(summary.get("discriminator_parameters")),
         "gan_latent_dim": str(int(generator.inputs[0].shape[-1])),
         "gan_time_per_image": duration(summary.get("seconds_per_image")),
         "gan_n": count(metrics["n"]),
@@ -300,14 +300,13 @@ def gan_part(run: GanRun, options: ReportOptions, figures: Path) -> tuple[dict, 
         })  # fmt: skip
     cost = {
         "data": f"{count(summary.get('training_images'))} training images ({dataset})",
-        "parameters": summary.get("generator_params", 0) + summary.get("discriminator_params", 0)
-        if summary.get("generator_params") is not None else None,
-        "parameters_note": f"generator {count(summary.get('generator_params'))} + discriminator "
-                           f"{count(summary.get('discriminator_params'))}",
-        "train_seconds": summary.get("train_seconds"),
+        "parameters": summary.get("parameters"),
+        "parameters_note": f"generator {count(summary.get('generator_parameters'))} + discriminator "
+                           f"{count(summary.get('discriminator_parameters'))}",
+        "train_seconds": summary.get("seconds"),
         "train_note": plural(summary.get("epochs"), "epoch"),
         "seconds_per_image": summary.get("seconds_per_image"),
-        "peak_mb": summary.get("peak_rss_mb"),
+        "peak_mb": summary.get("peak_memory_mb"),
     }  # fmt: skip
     return blocks, facts, {"run": str(run.path), "summary": summary, "metrics": metrics, "cost": cost}
 
@@ -358,14 +357,7 @@ def nst_part(run: NstRun, options: ReportOptions, figures: Path, vgg=None) -> tu
         "style_image": scorer.score(resize(style_image, targets.shape), targets),
     }
     summary = run.summary
-    seconds = _get(summary, "seconds", "wall_seconds", "total_seconds", "time_seconds")
-    if summary.get("resumed") and summary.get("optimization_seconds") is not None:
-        seconds = summary["optimization_seconds"]  # "seconds" counts only the last invocation
-    iterations = _get(summary, "iterations", "total_iterations", "steps")
-    if isinstance(iterations, (list, tuple)):
-        iterations = sum(int(i) for i in iterations)
-    if iterations is None and run.losses:
-        iterations = len(run.losses)
+    seconds, iterations = summary.seconds, summary.iterations  # over every invocation of the run
     final = F.read_png(run.final)
     blocks: dict[str, list[Block]] = {key: [] for key, _ in SECTIONS}
     triptych = F.image_panel(
@@ -423,7 +415,7 @@ def nst_part(run: NstRun, options: ReportOptions, figures: Path, vgg=None) -> tu
             "`--style-weight-sweep` (style weight x0.1, x1, x10)."))  # fmt: skip
 
     height, width = final.shape[:2]
-    peak = _get(summary, "peak_rss_mb", "peak_memory_mb", "memory_peak_mb", "peak_mb")
+    peak = summary.peak_memory_mb
     facts = {
         "nst_pixels": count(height * width * 3),
         "nst_iterations": str(iterations if iterations is not None else "?"),
@@ -449,7 +441,7 @@ def nst_part(run: NstRun, options: ReportOptions, figures: Path, vgg=None) -> tu
         "seconds_per_image": seconds,
         "peak_mb": peak,
     }
-    numbers = {"run": str(run.path), "content": str(content_path), "style": str(style_path), "summary": summary,
+    numbers = {"run": str(run.path), "content": str(content_path), "style": str(style_path), "summary": summary.to_dict(),
                "seconds": seconds, "iterations": iterations, "scores": scores, "sweeps": sweeps, "cost": cost}  # fmt: skip
     return blocks, facts, numbers
 
