@@ -9,6 +9,20 @@ from typing import Callable, Sequence
 from common.errors import SuiteError
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line like every other error of the suite.
+
+    argparse prints its whole usage block before the error; a bad choice then takes 7 lines. Here
+    `error` prints `PROG: error: MESSAGE (see ... --help)` once on stderr and exits with 2, as
+    argparse does. PROG is the module's name (`gan.train` for `prog="python -m gan.train"`), the
+    prefix `run_cli` gives the suite's other errors.
+    """
+
+    def error(self, message: str):
+        name = self.prog.removeprefix("python -m ").split()[0] if self.prog else "suite"
+        self.exit(2, f"{name}: error: {message} (see {self.prog} --help)\n")
+
+
 def add_config_arguments(
     parser: argparse.ArgumentParser, default_config: str, set_example: str = "train.epochs=5"
 ) -> None:

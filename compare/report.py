@@ -31,7 +31,7 @@ from typing import Sequence
 import numpy as np
 
 from common.atomic import write_json, write_text
-from common.cli import run_cli
+from common.cli import ArgumentParser, run_cli
 from common.errors import ConfigError, InputError, OutputError, TrainingError
 from common.rundir import create_run_dir
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
@@ -653,7 +653,7 @@ def _relative(blocks: list[Block], folder: Path) -> list[Block]:
 
 def build_parser() -> argparse.ArgumentParser:
     D = ReportOptions()  # the defaults live in the dataclass only
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog="python -m compare.report",
         description="Measure a GAN run and a style transfer run and write a side-by-side report (report.html, "
         "report.md, figures/, metrics.json). With no runs given, quick runs of both are made first (the demo).",
@@ -699,8 +699,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for flag in ("n", "eval_size", "sweep_size", "gan_epochs", "nst_size", "kid_subsets"):
         if getattr(args, flag) < 1:
             raise ConfigError(f"--{flag.replace('_', '-')} must be positive, got {getattr(args, flag)}")
-    if args.n < 2:
-        raise ConfigError(f"--n must be at least 2 images, got {args.n}")
+    from compare.gan_metrics import MAX_N
+
+    if not 2 <= args.n <= MAX_N:
+        raise ConfigError(f"--n must be between 2 and {MAX_N:,} images (the size of the real reference), got {args.n}")
     if args.gan_limit < 0 or any(i < 1 for i in args.sweep_iterations):
         raise ConfigError("--gan-limit must be >= 0 and --sweep-iterations positive")
     for flag, value in (("--gan", args.gan), ("--nst", args.nst)):

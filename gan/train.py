@@ -25,7 +25,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from common.cli import add_config_arguments, run_cli
+from common.cli import ArgumentParser, add_config_arguments, run_cli
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 from common.config import load_config, save_config
 from common.runformat import GanFiles, GanSummary
@@ -300,7 +300,7 @@ def write_summary(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m gan.train",
         description="Train a DCGAN on Fashion-MNIST (or another image data set) into a run directory.",
         epilog="Config keys for --set: see configs/gan/default.toml. Exit codes: 0 done, 1 training failed, "

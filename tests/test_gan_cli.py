@@ -88,6 +88,8 @@ def empty_dir(tmp_path):
         (["--resume"], ["--resume needs the run directory"]),
         (["--resume", "--out", "empty"], ["holds no run to continue"]),
         (["--out", "full"], ["already holds files", "--resume"]),
+        (["--set", "train.d_learning_rate=nan"], ["'train.d_learning_rate' must be a finite number, got nan"]),
+        (["--strategy", "nope"], ["argument --strategy: invalid choice: 'nope'"]),
     ],
 )
 def test_train_usage_errors_are_one_line(tmp_path, empty_dir, args, fragments):

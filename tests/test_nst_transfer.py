@@ -137,6 +137,8 @@ def _bad_inputs(tmp_path: Path) -> dict[str, list[str]]:
         "resume nothing": ["--resume", "folder"],
         "resume with images": ["--resume", "folder", good, good],
         "bad optimizer": ["--optimizer", "newton"],
+        "NaN style scale": ["--style-scale", "nan"],
+        "a size that cannot fit in memory": ["--weights", "none", "--size", "100000"],
     }
 
 
