@@ -59,6 +59,10 @@ def train(
 ) -> GanSummary:
     """Trains a GAN and writes everything into `run_dir`.
 
+    The initial weights come from Keras's global seed, which this library function leaves alone:
+    call `keras.utils.set_random_seed(config.seed)` first for a reproducible run (`main` does).
+    The latent vectors, label noise and shuffling use `config.seed` whatever the global seed.
+
     Args:
         config: the resolved config.
         run_dir: an existing, writable folder (see `common.rundir.create_run_dir`).
@@ -103,7 +107,6 @@ def train(
     from gan.data import make_dataset
 
     strategy = mirrored_strategy() if config.strategy == "mirrored" else tf.distribute.get_strategy()
-    keras.utils.set_random_seed(config.seed)
     with strategy.scope():
         gan = build_gan(config, images.shape[1:])
         checkpoint = run_dir / GanFiles.CHECKPOINT
@@ -359,6 +362,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         created.append(run_dir)
     configure_tensorflow(onednn=True)
     import_tensorflow_quietly()
+    import keras
+
+    keras.utils.set_random_seed(config.seed)  # the initial weights: the process is this run's alone
     print(f"gan.train: run directory {run_dir}", file=sys.stderr, flush=True)
     try:
         summary = train(config, run_dir, resume=resume_dir is not None)

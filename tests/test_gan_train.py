@@ -42,6 +42,7 @@ def tiny_config(data_dir, *overrides):
 
 def run(config, run_dir, **kwargs):
     run_dir.mkdir(exist_ok=True)
+    keras.utils.set_random_seed(config.seed)  # as gan.train's command line does
     return train(config, run_dir, verbose=0, **kwargs)
 
 
