@@ -25,7 +25,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from common.cli import ArgumentParser, add_config_arguments, run_cli
+from common.cli import ArgumentParser, add_config_arguments, resolve_resume, run_cli
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 from common.config import load_config, save_config
 from common.runformat import GanFiles, GanSummary
@@ -345,7 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "data.dataset": args.dataset,
         "output.tensorboard": args.tensorboard,
     }
-    resume_dir = _resume_dir(args)
+    resume_dir = resolve_resume(args.resume, args.out, "gan.train")
     if resume_dir is not None:
         config = _resumed_config(resume_dir, args, values)
         args.out = resume_dir
@@ -383,21 +383,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         file=sys.stderr,
     )
     return 0
-
-
-def _resume_dir(args) -> str | None:
-    """The run `--resume RUN_DIR` (or the old `--out RUN_DIR --resume`) names, or None."""
-    if args.resume is None:
-        return None
-    if args.resume is True:
-        if args.out is None:
-            raise InputError("--resume needs the run directory to continue: --resume RUN_DIR")
-        print(f"gan.train: note: `--out {args.out} --resume` is the old spelling of `--resume {args.out}`",
-              file=sys.stderr)  # fmt: skip
-        return args.out
-    if args.out is not None and Path(args.out) != Path(args.resume):
-        raise ConfigError(f"--out {args.out} and --resume {args.resume} name different runs; drop --out")
-    return args.resume
 
 
 def _resumed_config(run_dir: str, args, values: dict) -> GANConfig:

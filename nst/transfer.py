@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from common.atomic import write_json, write_text
-from common.cli import ArgumentParser, add_config_arguments, run_cli
+from common.cli import ArgumentParser, add_config_arguments, resolve_resume, run_cli
 from common.config import load_config, save_config
 from common.errors import ConfigError, InputError, OutputError, TrainingError
 from common.images import evenly_spaced, save_gif
@@ -94,9 +94,7 @@ def _run(args) -> int:
     from nst.vgg import min_side
 
     started = time.time()
-    if args.resume:
-        if args.out is not None and Path(args.out) != Path(args.resume):
-            raise ConfigError(f"--out {args.out} and --resume {args.resume} name different runs; drop --out")
+    if resolve_resume(args.resume, args.out, PROG):
         run_dir = create_run_dir(args.resume, "nst", resume=True)
         overrides = {"weights": args.weights} if args.weights else {}
         config = load_config(NSTConfig, run_dir / NstFiles.CONFIG, values=overrides)
