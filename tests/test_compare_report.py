@@ -57,6 +57,7 @@ def tiny_report(tmp_path_factory, tiny_evaluator, compare_cache_dir):
     return out
 
 
+@pytest.mark.slow
 def test_report_has_every_section_and_every_image(tiny_report):
     metrics = check_report(tiny_report)
     names = {p.name for p in (tiny_report / "figures").glob("*.png")}
@@ -76,6 +77,7 @@ def test_report_has_every_section_and_every_image(tiny_report):
         assert phrase in html, phrase
 
 
+@pytest.mark.slow
 def test_report_numbers_come_from_the_runs(tiny_report):
     metrics = json.loads((tiny_report / GanFiles.METRICS).read_text())
     gan_summary = GanSummary.read(metrics["gan"]["run"])
@@ -86,6 +88,7 @@ def test_report_numbers_come_from_the_runs(tiny_report):
     assert metrics["nst"]["scores"]["content_image"]["content_distance"] == pytest.approx(0.0, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_a_report_on_one_run_only_still_has_every_section(tiny_report, tmp_path):
     nst_run = shutil.copytree(tiny_report.parent / "nst", tmp_path / "nst")
     # A run that was stopped and resumed: its time is the whole optimization's, not the last invocation's.
@@ -110,6 +113,7 @@ def _chromium() -> str | None:
     return None
 
 
+@pytest.mark.slow
 def test_html_report_renders_in_a_headless_browser(tiny_report, tmp_path):
     browser = _chromium()
     if browser is None:

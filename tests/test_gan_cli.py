@@ -116,6 +116,7 @@ def test_sample_errors_are_one_line(tmp_path):
         assert_one_error_line(run_module("gan.sample", *args, cwd=tmp_path), "gan.sample", fragment)
 
 
+@pytest.mark.slow
 def test_resume_with_a_wrong_latent_size_or_a_config_file(tmp_path):
     data = write_fake_fashion(tmp_path / "data", n=64)
     overrides = [*TINY_MODEL, f"data.data_dir={json.dumps(str(data))}", "train.batch_size=16", "train.epochs=1"]

@@ -12,6 +12,7 @@ import time
 
 import keras
 import numpy as np
+import pytest
 from gan_support import TINY_MODEL, run_module, set_args, start_module, suite_lines, write_fake_fashion
 from PIL import Image
 
@@ -20,6 +21,8 @@ from common.runformat import GanFiles
 from gan.callbacks import read_history
 from gan.config import GANConfig
 from gan.train import build_gan, load_checkpoint
+
+pytestmark = pytest.mark.slow  # every test here kills and resumes training processes
 
 EPOCHS = 5
 KILLS = 2
