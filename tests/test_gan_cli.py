@@ -23,8 +23,8 @@ from gan.config import GANConfig
 from gan.sample import main as sample_main
 from gan.train import train
 
-RUN_FILES = {"config.toml", "history.csv", "losses.png", "samples", "samples.gif", "generator.keras",
-             "checkpoint.weights.h5", "summary.json"}  # fmt: skip
+RUN_FILES = {GanFiles.CONFIG, GanFiles.HISTORY, GanFiles.LOSSES_PNG, GanFiles.SAMPLES_DIR, GanFiles.GIF,
+             GanFiles.GENERATOR, GanFiles.CHECKPOINT, GanFiles.SUMMARY}  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +47,7 @@ def test_one_epoch_on_1024_images_writes_every_output_and_samples(tmp_path):
     assert {p.name for p in run.iterdir()} == RUN_FILES
     assert [r["epoch"] for r in read_history(run / GanFiles.HISTORY)] == [1]
     assert [p.name for p in (run / GanFiles.SAMPLES_DIR).iterdir()] == ["epoch_001.png"]
-    for image in ("losses.png", "samples.gif", "samples/epoch_001.png"):
+    for image in (GanFiles.LOSSES_PNG, GanFiles.GIF, f"{GanFiles.SAMPLES_DIR}/{GanFiles.sample_grid(1)}"):
         with Image.open(run / image) as im:
             im.verify()
     assert keras.models.load_model(run / GanFiles.GENERATOR).output_shape == (None, 28, 28, 1)

@@ -85,7 +85,8 @@ def test_sigkill_at_random_moments_then_resume(tmp_path):
     assert json.loads((run / GanFiles.SUMMARY).read_text())["epochs"] == EPOCHS
     keras.models.load_model(run / GanFiles.GENERATOR)
     assert sorted(p.name for p in (run / GanFiles.SAMPLES_DIR).iterdir()) == [f"epoch_{e:03d}.png" for e in range(1, EPOCHS + 1)]
-    for image in ["losses.png", "samples.gif", *(f"samples/epoch_{e:03d}.png" for e in range(1, EPOCHS + 1))]:
+    grids = [f"{GanFiles.SAMPLES_DIR}/{GanFiles.sample_grid(e)}" for e in range(1, EPOCHS + 1)]
+    for image in [GanFiles.LOSSES_PNG, GanFiles.GIF, *grids]:
         with Image.open(run / image) as im:
             im.verify()
     with Image.open(run / GanFiles.GIF) as gif:
