@@ -109,8 +109,8 @@ def test_sample_errors_are_one_line(tmp_path):
         (["bad.keras"], "bad.keras is not a Keras model file"),
         (["missing"], "missing does not exist"),
         (["run"], "run holds no generator.keras"),
-        (["run", "--n", "0"], "--n must be between 1 and 10,000 images", "got 0"),
-        (["run", "--interpolate", "1"], "--interpolate needs at least 2 steps"),
+        (["run", "--n", "0"], "--n must be between 1 and 10,000 images"),
+        (["run", "--interpolate", "1"], "--interpolate needs between 2 and 1,000 steps, got 1"),
         (["run", "--out", "x.jpg"], "--out must end in .png"),
     ]:
         assert_one_error_line(run_module("gan.sample", *args, cwd=tmp_path), "gan.sample", fragment)
