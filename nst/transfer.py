@@ -238,7 +238,10 @@ def _check_repeated_flags(args, run_dir: Path, saved: NSTConfig) -> None:
 
     values = {k: v for k, v in _flag_values(args).items() if k != "weights"}
     if args.config or args.overrides or any(v is not None for v in values.values()):
-        repeated = load_config(NSTConfig, args.config, args.overrides, {**values, "weights": saved.weights})
+        # The original command repeated resolves as it did (defaults < --config < --set < flags);
+        # without --config, the flags go over the saved config, so only what they change is named.
+        base = args.config if args.config else run_dir / NstFiles.CONFIG
+        repeated = load_config(NSTConfig, base, args.overrides, {**values, "weights": saved.weights})
         differing = config_differences(saved, repeated)
         if differing:
             raise ConfigError(f"--resume {run_dir}: the repeated flags differ from the run's {NstFiles.CONFIG} in "
