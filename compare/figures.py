@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Sequence
@@ -10,6 +9,8 @@ from typing import Sequence
 import numpy as np
 
 from common.atomic import atomic_path
+from common.images import evenly_spaced, make_grid
+from common.plots import plot_panels
 
 DPI = 100
 
@@ -40,17 +41,9 @@ def read_png(path: str | os.PathLike) -> np.ndarray:
 
 
 def tile(images: np.ndarray, columns: int, pad: int = 1) -> np.ndarray:
-    """Tiles uint8 images [N, H, W, C] into one uint8 [rows*H, columns*W, 3] grid with white gaps."""
-    images = np.asarray(images)
-    if images.shape[-1] == 1:
-        images = np.repeat(images, 3, axis=-1)
-    n, h, w, _ = images.shape
-    rows = math.ceil(n / columns)
-    grid = np.full((rows * (h + pad) - pad, columns * (w + pad) - pad, 3), 255, np.uint8)
-    for i, image in enumerate(images):
-        r, c = divmod(i, columns)
-        grid[r * (h + pad) : r * (h + pad) + h, c * (w + pad) : c * (w + pad) + w] = image
-    return grid
+    """Tiles uint8 images [N, H, W, C] into one uint8 RGB grid with white gaps (`common.images.make_grid`)."""
+    grid = make_grid(images, columns, padding=pad, fill=255, border=False)
+    return np.repeat(grid, 3, axis=-1) if grid.shape[-1] == 1 else grid
 
 
 def _show(ax, image, title: str | None = None) -> None:
@@ -80,53 +73,18 @@ def filmstrip(images: Sequence[np.ndarray], labels: Sequence[str], path, title: 
     return image_panel([images[i] for i in index], [labels[i] for i in index], path, title, height)
 
 
-def evenly_spaced(count: int, most: int) -> list[int]:
-    """At most `most` indices into range(count), evenly spaced, first and last included."""
-    if count <= most:
-        return list(range(count))
-    return sorted({round(i * (count - 1) / (most - 1)) for i in range(most)})
-
-
 def gan_losses(history: Sequence[dict], path) -> Path:
     """Two panels per epoch: both losses, and the discriminator's mean output on real and generated images."""
-    fig = _figure(10, 3.6)
-    ax_loss, ax_d = fig.subplots(1, 2)
-    epochs = [r["epoch"] for r in history]
-    for key, label in (("d_loss", "discriminator loss"), ("g_loss", "generator loss")):
-        if history and key in history[0]:
-            ax_loss.plot(epochs, [r[key] for r in history], marker="o", label=label)
-    ax_loss.set(xlabel="epoch", ylabel="binary cross-entropy", title="GAN losses (a game, not a descent)")
-    ax_loss.legend()
-    for key, label in (("d_real", "D on real images"), ("d_fake", "D on generated images")):
-        if history and key in history[0]:
-            ax_d.plot(epochs, [r[key] for r in history], marker="o", label=label)
-    ax_d.set(xlabel="epoch", ylabel="mean D output", title="discriminator outputs")
-    ax_d.legend()
-    for ax in (ax_loss, ax_d):
-        ax.grid(alpha=0.3)
-    return save(fig, path)
+    from gan.callbacks import loss_panels
+
+    return plot_panels(loss_panels(list(history)), path, width=10, height=3.6)
 
 
 def nst_losses(rows: Sequence[dict], path) -> Path:
     """The weighted loss terms per iteration on a log scale, with the scale changes marked."""
-    fig = _figure(10, 3.8)
-    ax = fig.subplots()
-    steps = list(range(1, len(rows) + 1))
-    for key in ("total", "content", "style", "tv"):
-        values = [max(float(r[key]), 1e-12) for r in rows if key in r]
-        if len(values) == len(rows) and rows:
-            ax.plot(steps, values, label=key, linewidth=2.0 if key == "total" else 1.2)
-    scales = [r.get("scale") for r in rows]
-    for i in range(1, len(scales)):
-        if scales[i] != scales[i - 1]:
-            ax.axvline(i + 0.5, color="gray", linestyle="--", linewidth=0.8)
-            ax.text(i + 1, ax.get_ylim()[1] if ax.lines else 1, f" scale {scales[i]}", va="top", fontsize=8, color="gray")
-    ax.set_yscale("log")
-    ax.set(xlabel="iteration (all scales)", ylabel="weighted loss", title="style transfer losses (one image optimized)")
-    ax.grid(alpha=0.3, which="both")
-    if ax.lines:
-        ax.legend()
-    return save(fig, path)
+    from nst.transfer import loss_panel
+
+    return plot_panels([loss_panel(list(rows))], path, width=10, height=3.8)
 
 
 def class_histograms(histograms: Sequence[tuple[str, dict]], path) -> Path:
@@ -143,15 +101,4 @@ def class_histograms(histograms: Sequence[tuple[str, dict]], path) -> Path:
     ax.set_xticks(x, classes, rotation=20, fontsize=8)
     ax.set(ylabel="fraction of images", title="what the evaluator thinks the images are")
     ax.legend(fontsize=8)
-    return save(fig, path)
-
-
-def bar_metric(labels: Sequence[str], values: Sequence[float], path, title: str, ylabel: str) -> Path:
-    """A small bar chart (e.g. FID of generated images beside the real-data floor)."""
-    fig = _figure(4.5, 3.2)
-    ax = fig.subplots()
-    ax.bar(labels, values, color=["#c44", "#4a4", "#44c"][: len(values)])
-    for i, v in enumerate(values):
-        ax.text(i, v, f"{v:.3g}", ha="center", va="bottom", fontsize=9)
-    ax.set(title=title, ylabel=ylabel)
     return save(fig, path)

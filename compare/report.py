@@ -31,7 +31,7 @@ from typing import Sequence
 import numpy as np
 
 from common.atomic import write_json, write_text
-from common.cli import run_cli
+from common.cli import ArgumentParser, run_cli
 from common.errors import ConfigError, InputError, OutputError, TrainingError
 from common.rundir import create_run_dir
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
@@ -217,7 +217,7 @@ def gan_part(run: GanRun, options: ReportOptions, figures: Path) -> tuple[dict, 
         reference = gan_metrics.load_reference(evaluator, data_dir, options.reference_limit)
         metrics = measure_run(run.path, options.n, options.seed, evaluator, reference, data_dir=data_dir,
                               kid_subsets=options.kid_subsets, generator=generator)  # fmt: skip
-    summary = run.summary or {}
+    summary = run.summary.to_dict() if run.summary else {}
     blocks: dict[str, list[Block]] = {key: [] for key, _ in SECTIONS}
 
     samples = gan_sample.generate(generator, 64, options.seed)
@@ -276,9 +276,9 @@ def gan_part(run: GanRun, options: ReportOptions, figures: Path) -> tuple[dict, 
         "gan_images_seen": count(summary.get("images_seen")),
         "gan_training_images": count(summary.get("training_images")),
         "gan_epochs": plural(summary.get("epochs"), "epoch") if summary.get("epochs") is not None else None,
-        "gan_train_time": duration(summary.get("train_seconds")),
-        "gan_generator_params": count(summary.get("generator_params")),
-        "gan_discriminator_params": count(summary.get("discriminator_params")),
+        "gan_train_time": duration(summary.get("seconds")),
+        "gan_generator_params": count(summary.get("generator_parameters")),
+        "gan_discriminator_params": count(summary.get("discriminator_parameters")),
         "gan_latent_dim": str(int(generator.inputs[0].shape[-1])),
         "gan_time_per_image": duration(summary.get("seconds_per_image")),
         "gan_n": count(metrics["n"]),
@@ -300,14 +300,13 @@ def gan_part(run: GanRun, options: ReportOptions, figures: Path) -> tuple[dict, 
         })  # fmt: skip
     cost = {
         "data": f"{count(summary.get('training_images'))} training images ({dataset})",
-        "parameters": summary.get("generator_params", 0) + summary.get("discriminator_params", 0)
-        if summary.get("generator_params") is not None else None,
-        "parameters_note": f"generator {count(summary.get('generator_params'))} + discriminator "
-                           f"{count(summary.get('discriminator_params'))}",
-        "train_seconds": summary.get("train_seconds"),
+        "parameters": summary.get("parameters"),
+        "parameters_note": f"generator {count(summary.get('generator_parameters'))} + discriminator "
+                           f"{count(summary.get('discriminator_parameters'))}",
+        "train_seconds": summary.get("seconds"),
         "train_note": plural(summary.get("epochs"), "epoch"),
         "seconds_per_image": summary.get("seconds_per_image"),
-        "peak_mb": summary.get("peak_rss_mb"),
+        "peak_mb": summary.get("peak_memory_mb"),
     }  # fmt: skip
     return blocks, facts, {"run": str(run.path), "summary": summary, "metrics": metrics, "cost": cost}
 
@@ -358,14 +357,7 @@ def nst_part(run: NstRun, options: ReportOptions, figures: Path, vgg=None) -> tu
         "style_image": scorer.score(resize(style_image, targets.shape), targets),
     }
     summary = run.summary
-    seconds = _get(summary, "seconds", "wall_seconds", "total_seconds", "time_seconds")
-    if summary.get("resumed") and summary.get("optimization_seconds") is not None:
-        seconds = summary["optimization_seconds"]  # "seconds" counts only the last invocation
-    iterations = _get(summary, "iterations", "total_iterations", "steps")
-    if isinstance(iterations, (list, tuple)):
-        iterations = sum(int(i) for i in iterations)
-    if iterations is None and run.losses:
-        iterations = len(run.losses)
+    seconds, iterations = summary.seconds, summary.iterations  # over every invocation of the run
     final = F.read_png(run.final)
     blocks: dict[str, list[Block]] = {key: [] for key, _ in SECTIONS}
     triptych = F.image_panel(
@@ -423,7 +415,7 @@ def nst_part(run: NstRun, options: ReportOptions, figures: Path, vgg=None) -> tu
             "`--style-weight-sweep` (style weight x0.1, x1, x10)."))  # fmt: skip
 
     height, width = final.shape[:2]
-    peak = _get(summary, "peak_rss_mb", "peak_memory_mb", "memory_peak_mb", "peak_mb")
+    peak = summary.peak_memory_mb
     facts = {
         "nst_pixels": count(height * width * 3),
         "nst_iterations": str(iterations if iterations is not None else "?"),
@@ -449,7 +441,7 @@ def nst_part(run: NstRun, options: ReportOptions, figures: Path, vgg=None) -> tu
         "seconds_per_image": seconds,
         "peak_mb": peak,
     }
-    numbers = {"run": str(run.path), "content": str(content_path), "style": str(style_path), "summary": summary,
+    numbers = {"run": str(run.path), "content": str(content_path), "style": str(style_path), "summary": summary.to_dict(),
                "seconds": seconds, "iterations": iterations, "scores": scores, "sweeps": sweeps, "cost": cost}  # fmt: skip
     return blocks, facts, numbers
 
@@ -661,7 +653,7 @@ def _relative(blocks: list[Block], folder: Path) -> list[Block]:
 
 def build_parser() -> argparse.ArgumentParser:
     D = ReportOptions()  # the defaults live in the dataclass only
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog="python -m compare.report",
         description="Measure a GAN run and a style transfer run and write a side-by-side report (report.html, "
         "report.md, figures/, metrics.json). With no runs given, quick runs of both are made first (the demo).",
@@ -707,8 +699,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for flag in ("n", "eval_size", "sweep_size", "gan_epochs", "nst_size", "kid_subsets"):
         if getattr(args, flag) < 1:
             raise ConfigError(f"--{flag.replace('_', '-')} must be positive, got {getattr(args, flag)}")
-    if args.n < 2:
-        raise ConfigError(f"--n must be at least 2 images, got {args.n}")
+    from compare.gan_metrics import MAX_N
+
+    if not 2 <= args.n <= MAX_N:
+        raise ConfigError(f"--n must be between 2 and {MAX_N:,} images (the size of the real reference), got {args.n}")
     if args.gan_limit < 0 or any(i < 1 for i in args.sweep_iterations):
         raise ConfigError("--gan-limit must be >= 0 and --sweep-iterations positive")
     for flag, value in (("--gan", args.gan), ("--nst", args.nst)):

@@ -1,7 +1,6 @@
 """Tests for compare.report: every section and linked image is there, the HTML is self-contained and
 renders in a real headless browser, and the demo path (quick runs through the CLIs) works end to end."""
 
-import importlib.util
 import json
 import re
 import shutil
@@ -13,6 +12,7 @@ import numpy as np
 import pytest
 from compare_support import TINY_EVALUATOR, make_fake_gan_run, make_fake_nst_run
 
+from common.runformat import GanFiles, GanSummary, NstFiles
 from compare.report import SECTIONS, ReportOptions, build_report
 
 ASSETS = Path(__file__).resolve().parents[1] / "nst" / "assets"
@@ -26,7 +26,7 @@ def check_report(out: Path) -> dict:
     """Asserts that a report folder is complete and self-contained; returns its metrics.json."""
     html = (out / "report.html").read_text()
     md = (out / "report.md").read_text()
-    metrics = json.loads((out / "metrics.json").read_text())
+    metrics = json.loads((out / GanFiles.METRICS).read_text())
     for anchor, title in SECTIONS:
         assert f'<h2 id="{anchor}">{title}</h2>' in html, title
         assert f"\n## {title}\n" in md, title
@@ -57,6 +57,7 @@ def tiny_report(tmp_path_factory, tiny_evaluator, compare_cache_dir):
     return out
 
 
+@pytest.mark.slow
 def test_report_has_every_section_and_every_image(tiny_report):
     metrics = check_report(tiny_report)
     names = {p.name for p in (tiny_report / "figures").glob("*.png")}
@@ -76,22 +77,24 @@ def test_report_has_every_section_and_every_image(tiny_report):
         assert phrase in html, phrase
 
 
+@pytest.mark.slow
 def test_report_numbers_come_from_the_runs(tiny_report):
-    metrics = json.loads((tiny_report / "metrics.json").read_text())
-    gan_summary = json.loads((Path(metrics["gan"]["run"]) / "summary.json").read_text())
+    metrics = json.loads((tiny_report / GanFiles.METRICS).read_text())
+    gan_summary = GanSummary.read(metrics["gan"]["run"])
     md = (tiny_report / "report.md").read_text()
-    assert f"{gan_summary['generator_params']:,}" in md
+    assert f"{gan_summary.generator_parameters:,}" in md
     fid = metrics["gan"]["metrics"]["generated"]["fid"]
     assert f"{fid:.3f}" in md
     assert metrics["nst"]["scores"]["content_image"]["content_distance"] == pytest.approx(0.0, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_a_report_on_one_run_only_still_has_every_section(tiny_report, tmp_path):
     nst_run = shutil.copytree(tiny_report.parent / "nst", tmp_path / "nst")
     # A run that was stopped and resumed: its time is the whole optimization's, not the last invocation's.
-    summary = json.loads((nst_run / "summary.json").read_text())
-    summary.update(seconds=5.0, optimization_seconds=4321.0, resumed=True)
-    (nst_run / "summary.json").write_text(json.dumps(summary))
+    summary = json.loads((nst_run / NstFiles.SUMMARY).read_text())
+    summary.update(seconds=4321.0, invocation_seconds=5.0, resumed=True)
+    (nst_run / NstFiles.SUMMARY).write_text(json.dumps(summary))
     out = tmp_path / "only-nst"
     out.mkdir()
     build_report(out, None, nst_run, ReportOptions(**TINY_OPTIONS))
@@ -110,6 +113,7 @@ def _chromium() -> str | None:
     return None
 
 
+@pytest.mark.slow
 def test_html_report_renders_in_a_headless_browser(tiny_report, tmp_path):
     browser = _chromium()
     if browser is None:
@@ -144,9 +148,6 @@ def test_cli_refuses_a_non_empty_output_folder(tmp_path):
 
 @pytest.mark.slow
 def test_demo_makes_quick_runs_through_the_clis(tmp_path, tiny_evaluator, compare_cache_dir):
-    for module in ("gan.train", "nst.transfer"):
-        if importlib.util.find_spec(module) is None:
-            pytest.skip(f"{module} is not there yet")
     args = [sys.executable, "-m", "compare.report", "-o", "demo", "--cache-dir", str(compare_cache_dir),
             "--n", "200", "--reference-limit", "300", "--kid-subsets", "3", "--weights", "none", "--eval-size", "64",
             "--gan-epochs", "1", "--gan-limit", "256", "--gan-arg=--batch-size=64", "--nst-size", "48",

@@ -12,6 +12,7 @@ import pytest
 from gan_support import DEFAULT_TOML, SEED_TOML, cli_env, write_fake_fashion
 
 from common.config import load_config
+from common.runformat import GanFiles
 from gan.config import GANConfig
 from gan.train import build_gan
 
@@ -168,12 +169,13 @@ MIRRORED_SCRIPT = textwrap.dedent(
     tiny = load_config(GANConfig, None, list(TINY_MODEL) + ["strategy=mirrored", "train.epochs=1",
                        "train.batch_size=16", "data.data_dir=" + json.dumps(sys.argv[2])])
     summary = train(tiny, sys.argv[3], verbose=0)
-    assert summary["replicas"] == 2 and summary["epochs"] == 1, summary
+    assert summary.replicas == 2 and summary.epochs == 1, summary
     print("MIRRORED-OK")
     """
 )
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_scales_losses_by_the_global_batch(tmp_path):
     """Two replicas on two logical CPUs take the same step as one device on the whole batch."""
     script = tmp_path / "mirrored.py"
@@ -191,5 +193,5 @@ def test_mirrored_strategy_scales_losses_by_the_global_batch(tmp_path):
         check=False,
     )
     assert "MIRRORED-OK" in proc.stdout, proc.stderr[-3000:]
-    assert (tmp_path / "run" / "checkpoint.weights.h5").is_file()
-    assert (tmp_path / "run" / "generator.keras").is_file()
+    assert (tmp_path / "run" / GanFiles.CHECKPOINT).is_file()
+    assert (tmp_path / "run" / GanFiles.GENERATOR).is_file()
