@@ -94,8 +94,8 @@ def not_enough_space(path: str | os.PathLike, needed: int, free: int) -> WriteEr
 def check_writable(folder: str | os.PathLike, what: str, hint: str = "", create: bool = False) -> Path:
     """Checks that a file can be created in `folder` by creating (and deleting) one.
 
-    A real file rather than `os.access`, which says yes to root on a read-only mount or in a
-    folder whose permissions forbid writing.
+    A real file rather than `os.access`, which reads permission bits and can disagree with what a
+    write meets (ACLs, network and FUSE file systems; Python's documentation advises trying instead).
 
     Args:
         folder: the folder.
