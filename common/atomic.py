@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from common.diskspace import free_bytes, needed_bytes
+from common.errors import SuiteError
 from common.writes import errno_of, not_enough_space, write_error
 
 
@@ -69,7 +70,8 @@ def atomic_path(path: str | os.PathLike, size_hint: int | None = None) -> Iterat
         written = _size(tmp_path)
         with contextlib.suppress(OSError):  # on a read-only or vanished folder this fails too
             tmp_path.unlink()
-        if isinstance(e, OSError) or (isinstance(e, Exception) and errno_of(e) is not None):
+        if isinstance(e, OSError) or (isinstance(e, Exception) and not isinstance(e, SuiteError)
+                                      and errno_of(e) is not None):
             raise write_error(path, e, needed, written) from None
         raise
 

@@ -10,9 +10,15 @@ import pytest
 from fault_support import DiskBudget, fill, read_only, tmpfs
 
 from common import atomic
-from common.atomic import atomic_path, check_space, current_umask, write_bytes, write_text
+from common.atomic import atomic_path, current_umask, write_bytes, write_text
 from common.cli import run_cli
-from common.diskspace import MARGIN, format_bytes, needed_bytes, previous_size, variables_nbytes
+from common.diskspace import (
+    MARGIN,
+    format_bytes,
+    needed_bytes,
+    previous_size,
+    variables_nbytes,
+)
 from common.errors import OutOfMemoryError, OutputError, WriteError
 from common.faults import as_fault, describe_allocation, reporting_faults
 from common.writes import check_writable, errno_of, write_error
@@ -41,9 +47,8 @@ def test_a_save_is_estimated_from_the_previous_file_of_its_kind(tmp_path):
 def test_a_save_that_will_not_fit_stops_before_the_writer_starts(tmp_path, monkeypatch):
     write_text(tmp_path / "state.npz", "old state")
     monkeypatch.setattr(atomic, "free_bytes", lambda folder: 1000)
-    with pytest.raises(WriteError) as info:
-        with atomic_path(tmp_path / "state.npz") as tmp:
-            raise AssertionError("the writer must not run")
+    with pytest.raises(WriteError) as info, atomic_path(tmp_path / "state.npz"):
+        raise AssertionError("the writer must not run")
     e = info.value
     assert str(e) == (f"cannot write {tmp_path / 'state.npz'}: not enough space left on the device "
                       f"({format_bytes(e.needed)} needed, 1.0 kB free)")
@@ -110,13 +115,11 @@ def test_h5py_errors_are_read_for_their_errno():
 
 
 def test_a_writer_error_naming_an_errno_becomes_a_write_error(tmp_path):
-    with pytest.raises(WriteError, match="no space left on the device"):
-        with atomic_path(tmp_path / "c.weights.h5") as tmp:
-            tmp.write_bytes(b"half")
-            raise RuntimeError("Can't write data (file write failed: errno = 28, error message = 'No space left')")
-    with pytest.raises(ValueError, match="not an I/O error"):  # other errors pass through unchanged
-        with atomic_path(tmp_path / "c.weights.h5"):
-            raise ValueError("not an I/O error")
+    with pytest.raises(WriteError, match="no space left on the device"), atomic_path(tmp_path / "c.weights.h5") as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("Can't write data (file write failed: errno = 28, error message = 'No space left')")
+    with pytest.raises(ValueError, match="not an I/O error"), atomic_path(tmp_path / "c.weights.h5"):
+        raise ValueError("not an I/O error")  # other errors pass through unchanged
     assert _entries(tmp_path) == []
 
 
@@ -135,9 +138,8 @@ def test_a_vanished_folder_is_named(tmp_path):
 def test_a_read_only_folder_is_named_and_the_old_file_kept(tmp_path):
     (tmp_path / "run").mkdir()
     write_text(tmp_path / "run" / "state.npz", "old")
-    with read_only(tmp_path / "run") as how:
-        with pytest.raises(WriteError) as info:
-            write_text(tmp_path / "run" / "state.npz", "new")
+    with read_only(tmp_path / "run") as how, pytest.raises(WriteError) as info:
+        write_text(tmp_path / "run" / "state.npz", "new")
     words = {"read-only": "the file system is read-only", "permission denied": "permission denied"}[how]
     assert str(info.value) == f"cannot write {tmp_path / 'run' / 'state.npz'}: {words}"
     assert (tmp_path / "run" / "state.npz").read_text() == "old" and _entries(tmp_path / "run") == ["state.npz"]
@@ -204,24 +206,25 @@ def test_allocations_are_described_from_tensorflow_and_numpy_messages():
 
 
 def test_reporting_faults_adds_what_is_kept_and_how_to_continue():
-    kept = lambda: "the state after epoch 2 is kept in run"  # noqa: E731
-    with pytest.raises(WriteError) as info:
-        with reporting_faults(kept, "python -m gan.train --out run --resume", "lower --batch-size (now 64)"):
-            raise write_error("run/checkpoint.weights.h5", OSError(errno.EROFS, "Read-only file system"))
+    def kept():
+        return "the state after epoch 2 is kept in run"
+
+    resume = "python -m gan.train --out run --resume"
+    with pytest.raises(WriteError) as info, reporting_faults(kept, resume, "lower --batch-size (now 64)"):
+        raise write_error("run/checkpoint.weights.h5", OSError(errno.EROFS, "Read-only file system"))
     assert str(info.value) == ("cannot write run/checkpoint.weights.h5: the file system is read-only. The state after "
                                "epoch 2 is kept in run; make that file system writable again, then continue with: "
                                "python -m gan.train --out run --resume")
     assert info.value.cause == "read-only" and info.value.exit_code == 3
-    with pytest.raises(OutOfMemoryError) as info:
-        with reporting_faults(kept, "RESUME", "lower --batch-size (now 64)", resume_after_oom="RESUME --batch-size 32"):
-            np.ones((2**40, 2**10))
+    with pytest.raises(OutOfMemoryError) as info, reporting_faults(kept, "RESUME", "lower --batch-size (now 64)",
+                                                                   resume_after_oom="RESUME --batch-size 32"):
+        np.ones((2**40, 2**10))
     assert str(info.value).startswith("out of memory allocating a float64 array of shape (1099511627776, 1024) ")
     assert str(info.value).endswith("; lower --batch-size (now 64). The state after epoch 2 is kept in run; "
                                     "continue with: RESUME --batch-size 32")
     assert info.value.exit_code == 4
-    with pytest.raises(KeyError):  # anything else passes through
-        with reporting_faults(kept, "RESUME", "LOWER"):
-            raise KeyError("x")
+    with pytest.raises(KeyError), reporting_faults(kept, "RESUME", "LOWER"):
+        raise KeyError("x")  # anything else passes through
 
 
 def test_tensorflow_out_of_memory_is_recognized():
