@@ -2,9 +2,13 @@
 
 Each module owns one thing:
 
-- `common.errors`: the project's exception types (a CLI turns them into one line, exit 2).
+- `common.errors`: the project's exception types and the exit codes a CLI gives them.
 - `common.config`: frozen-dataclass defaults, a TOML file over them, `--set key=value` on top.
-- `common.atomic`: write every output to a temporary name and rename it into place.
+- `common.atomic`: write every output to a temporary name and rename it into place, after a
+  free-space check; a failed write becomes a one-line `WriteError`.
+- `common.diskspace`: free space and what a save will need (the previous file of its kind).
+- `common.writes`: a failed write's `OSError` as one line (file, cause, space); the writability probe.
+- `common.faults`: a full disk or exhausted memory mid-run as one line saying what is kept.
 - `common.rundir`: make (or reopen) the run directory every command writes into.
 - `common.runformat`: the run directory format: file names (`GanFiles`, `NstFiles`) and the
   summaries (`GanSummary`, `NstSummary`) the trainers write and `compare` reads.

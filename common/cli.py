@@ -87,12 +87,16 @@ def resolve_resume(resume: str | bool | None, out: str | None, prog: str) -> str
 def run_cli(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[str] | None = None) -> int:
     """Calls `main(argv)` and turns the suite's errors into one line on stderr and an exit code.
 
+    The exit codes are listed in `common.errors`: 0 done, 1 training failed, 2 bad input, 3 a
+    run's file could not be written, 4 out of memory, 130 Ctrl-C. A full disk, a read-only file
+    system or exhausted memory that no loop reported (`common.faults.as_fault`) is one line too.
+
     Args:
         main: the command's body; returns an exit code or None for 0.
         argv: the arguments (None: `sys.argv[1:]`).
 
     Returns:
-        The exit code: `main`'s, the error's `exit_code` (2 for bad input), or 130 on Ctrl-C.
+        The exit code: `main`'s, the error's `exit_code`, or 130 on Ctrl-C.
     """
     prog = _prog_name()
     try:
@@ -103,6 +107,14 @@ def run_cli(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[s
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:
+        from common.faults import as_fault
+
+        fault = as_fault(e)
+        if fault is None:
+            raise
+        print(f"{prog}: error: {fault}", file=sys.stderr)
+        return fault.exit_code
 
 
 def _prog_name() -> str:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from pathlib import Path
 
 from common.errors import InputError, OutputError
 from common.runformat import RUN_CONFIG
+from common.writes import check_writable
 
 
 def create_run_dir(
@@ -51,12 +51,5 @@ def create_run_dir(
         raise OutputError(
             f"--out {out} already holds files; pass --resume to continue that run, or choose another folder"
         )
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        # Probe with a real file: permissions, read-only mounts and full disks all show up here,
-        # before any long work starts.
-        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-probe-"):
-            pass
-    except OSError as e:
-        raise OutputError(f"cannot write to run directory {out}: {e.strerror or e}") from None
-    return out
+    # Permissions and read-only mounts show up here, before any long work starts.
+    return check_writable(out, "run directory", create=True)

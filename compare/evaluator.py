@@ -40,8 +40,9 @@ import numpy as np
 from common.atomic import atomic_path, write_json
 from common.cli import ArgumentParser, run_cli
 from common.config import load_config, to_toml
-from common.errors import InputError, OutputError
+from common.errors import InputError
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
+from common.writes import check_writable
 
 FEATURE_LAYER = "features"
 TARGET_ACCURACY = 0.92
@@ -406,15 +407,7 @@ def _load_cached(model_path: Path, info_path: Path, key: str, verbose: int) -> E
 
 
 def _ensure_writable(folder: Path) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f".write-probe-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as e:
-        raise OutputError(
-            f"cannot write the evaluator cache folder {folder}: {e.strerror or e}; set COMPARE_CACHE_DIR or pass --cache-dir"
-        ) from None
+    check_writable(folder, "the evaluator cache folder", "set COMPARE_CACHE_DIR or pass --cache-dir", create=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -35,6 +35,7 @@ from common.images import load_png, make_grid, save_gif, save_png
 from common.plots import Panel, plot_panels
 from common.runformat import GanFiles
 from common.stop import StopFlag
+from common.diskspace import variables_nbytes
 from gan.sample import generate
 
 HISTORY_COLUMNS = ("epoch", "d_loss", "g_loss", "d_real", "d_fake", "seconds")
@@ -307,21 +308,28 @@ class Checkpoint(keras.callbacks.Callback):
         guard: the run's `TrainingGuard`.
     """
 
-    def __init__(self, run_dir, guard: TrainingGuard):
+    def __init__(self, run_dir, guard: TrainingGuard, initial_epoch: int = 0):
         super().__init__()
         self.run_dir = Path(run_dir)
         self.guard = guard
+        self.epochs_saved = initial_epoch  # the epoch `checkpoint.weights.h5` holds
 
     def on_epoch_end(self, epoch, logs=None):
         if self.guard.epoch_complete:
             self.model.epochs_done.assign(epoch + 1)
             save_model_atomic(self.model.sampler, self.run_dir / GanFiles.GENERATOR)
             save_weights_atomic(self.model, self.run_dir / GanFiles.CHECKPOINT)
+            self.epochs_saved = epoch + 1
 
 
 def save_model_atomic(model: keras.Model, path: str | os.PathLike) -> Path:
-    """`model.save(path)` (a `.keras` file) through a temporary file renamed into place."""
-    with atomic_path(path) as tmp:
+    """`model.save(path)` (a `.keras` file) through a temporary file renamed into place.
+
+    Raises:
+        WriteError: it will not fit in the free space (checked first: HDF5 can crash the process
+            on a full disk), or the write failed.
+    """
+    with atomic_path(path, size_hint=variables_nbytes(model.weights)) as tmp:
         model.save(tmp)
     return Path(path)
 
@@ -331,11 +339,18 @@ def save_weights_atomic(model: keras.Model, path: str | os.PathLike) -> Path:
 
     Keras insists on the `.weights.h5` ending, which `atomic_path`'s temporary name lacks, so the
     weights go to a second temporary name first.
+
+    Raises:
+        WriteError: it will not fit in the free space (checked first: HDF5 can crash the process
+            on a full disk), or the write failed.
     """
     path = Path(path)
     if not path.name.endswith(".weights.h5"):
         raise ValueError(f"a Keras weights file must end in .weights.h5, got {path}")
-    with atomic_path(path) as tmp:
+    # What save_weights writes: the model's variables and those of its optimizers (a GAN has two).
+    optimizers = [v for v in vars(model).values() if isinstance(v, keras.optimizers.Optimizer)]
+    variables = [*model.weights, *(v for optimizer in optimizers for v in optimizer.variables)]
+    with atomic_path(path, size_hint=variables_nbytes(variables)) as tmp:
         staged = tmp.with_name(tmp.name.removesuffix(".h5") + ".weights.h5")
         try:
             model.save_weights(staged)

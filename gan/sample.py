@@ -31,6 +31,7 @@ from common.cli import ArgumentParser, run_cli
 from common.errors import ConfigError, InputError
 from common.runformat import GanFiles
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
+from common.writes import check_writable
 
 MAX_GRID = 10_000
 """The most images `--n` draws into one grid: 100 x 100 images, already 5,800 px square at `--scale 2`;
@@ -207,8 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise ConfigError(f"--out must end in {' or '.join(allowed)}, got {out}")
         if not out.parent.is_dir():
             raise InputError(f"--out {out}: folder {out.parent} does not exist")
-        if not os.access(out.parent, os.W_OK):
-            raise InputError(f"--out {out}: folder {out.parent} is not writable")
+        check_writable(out.parent, f"--out {out}: its folder")
     import_tensorflow_quietly()
     generator = load_generator(args.model)
     folder = Path(args.model) if Path(args.model).is_dir() else Path(args.model).parent

@@ -30,6 +30,7 @@ from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 from common.config import load_config, save_config
 from common.runformat import GanFiles, GanSummary
 from common.errors import ConfigError, InputError, SuiteError, TrainingError
+from common.faults import reporting_faults
 from gan.config import GANConfig
 
 DEFAULT_CONFIG = "built-in defaults = configs/gan/default.toml"
@@ -82,6 +83,9 @@ def train(
             the generator cannot make) or, on resume, the model differs from the checkpoint's.
         InputError: on resume, the checkpoint is unreadable.
         TrainingError: a loss became non-finite; the last good epoch stays saved.
+        WriteError: a file could not be written (disk full, folder gone or read-only); the last
+            saved epoch stays whole.
+        OutOfMemoryError: TensorFlow ran out of memory in a step; the last saved epoch stays whole.
         TrainingInterrupted: Ctrl-C or SIGTERM stopped training; the last finished epoch is saved.
     """
     run_dir = Path(run_dir)
@@ -118,6 +122,7 @@ def train(
     # A different shuffle seed per resumed start, so a resumed run does not replay epoch 1's order.
     dataset = make_dataset(images, config.train.batch_size, config.model.value_range, seed=config.seed + initial_epoch)
     guard = cb.TrainingGuard(initial_epoch)
+    checkpointer = cb.Checkpoint(run_dir, guard, initial_epoch)
     callback_list = [
         guard,
         cb.EpochReseed(),
@@ -131,7 +136,7 @@ def train(
             frame_ms=config.output.gif_frame_ms,
         ),
         cb.HistoryWriter(run_dir, guard, initial_epoch),
-        cb.Checkpoint(run_dir, guard),
+        checkpointer,
     ]
     if config.output.tensorboard:
         callback_list.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / GanFiles.TENSORBOARD_DIR), write_graph=False))
@@ -142,7 +147,16 @@ def train(
     start = time.perf_counter()
     # With nothing left to train (a finished run resumed), fit runs no epoch but still calls
     # on_train_end, which rewrites the GIF in case the run was killed just before writing it.
-    with guard.stop.installed() if handle_signals else contextlib.nullcontext():
+    # A full disk, a vanished or read-only folder, or exhausted memory stops the run at once; the
+    # checkpoint of the last saved epoch stays whole (common.faults).
+    resume_command = f"python -m gan.train --resume {run_dir}"
+    faults = reporting_faults(
+        kept=lambda: _kept(run_dir, checkpointer.epochs_saved),
+        resume=resume_command,
+        lower=f"lower --batch-size (now {config.train.batch_size})",
+        resume_after_oom=f"{resume_command} --batch-size {max(1, config.train.batch_size // 2)}",
+    )
+    with faults, guard.stop.installed() if handle_signals else contextlib.nullcontext():
         gan.fit(
             dataset, epochs=epochs, initial_epoch=initial_epoch, shuffle=False, verbose=verbose, callbacks=callback_list
         )
@@ -164,6 +178,12 @@ def train(
             epochs_done=guard.epochs_done,
         )
     return summary
+
+
+def _kept(run_dir: Path, epochs_saved: int) -> str:
+    if epochs_saved == 0:
+        return f"no epoch had finished yet, so {run_dir} starts again at epoch 1"
+    return f"the state after epoch {epochs_saved} is kept in {run_dir}"
 
 
 @functools.lru_cache(maxsize=1)
@@ -307,7 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m gan.train",
         description="Train a DCGAN on Fashion-MNIST (or another image data set) into a run directory.",
         epilog="Config keys for --set: see configs/gan/default.toml. Exit codes: 0 done, 1 training failed, "
-        "2 bad input, 130/143 stopped by Ctrl-C/SIGTERM (resume with --resume).",
+        "2 bad input, 3 a file could not be written (disk full, folder gone or read-only), 4 out of memory, "
+        "130/143 stopped by Ctrl-C/SIGTERM (after 3, 4, 130 and 143, continue with --resume).",
     )
     add_config_arguments(parser, DEFAULT_CONFIG)
     parser.add_argument("--epochs", type=int, help="epochs to train in total (train.epochs)")

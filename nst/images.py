@@ -136,7 +136,8 @@ def save_image(path: str | os.PathLike, image: np.ndarray, quality: int = 95) ->
         `path`.
 
     Raises:
-        OutputError: unknown suffix, or the file cannot be written.
+        OutputError: unknown suffix.
+        WriteError: the file cannot be written (disk full, folder gone, read-only; `common.atomic`).
     """
     path = Path(path)
     fmt = _SAVE_FORMATS.get(path.suffix.lower())
@@ -147,11 +148,8 @@ def save_image(path: str | os.PathLike, image: np.ndarray, quality: int = 95) ->
         )
     pil = Image.fromarray(to_uint8(image), "RGB")
     options = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
-    try:
-        with atomic_path(path) as tmp:
-            pil.save(tmp, format=fmt, **options)
-    except OSError as e:
-        raise OutputError(f"cannot write image {path}: {e.strerror or e}") from None
+    with atomic_path(path) as tmp:
+        pil.save(tmp, format=fmt, **options)
     return path
 
 

@@ -94,7 +94,11 @@ class Checkpoint:
     history: tuple[StepRecord, ...] = dataclasses.field(default=(), repr=False)
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Writes the checkpoint to one `.npz` file atomically (a `kill -9` leaves the old one whole)."""
+        """Writes the checkpoint to one `.npz` file atomically (a `kill -9` leaves the old one whole).
+
+        Raises:
+            WriteError: it will not fit in the free space, or the write failed; the old file stays whole.
+        """
         fields = [f.name for f in dataclasses.fields(StepRecord) if f.name not in ("image", "checkpoint", "message", "shape")]
         table = np.array([[getattr(r, f) for f in fields] + list(r.shape) for r in self.history], np.float64)
         meta = {"scale": self.scale, "iteration": self.iteration, "lr_factor": self.lr_factor,
@@ -102,7 +106,8 @@ class Checkpoint:
                 "optimizer_keys": list(self.optimizer)}
         arrays = {f"opt_{i}": np.asarray(v) for i, v in enumerate(self.optimizer.values())}
         path = Path(path)
-        with atomic_path(path) as tmp:
+        size = 4 * np.size(self.image) + table.nbytes + sum(a.nbytes for a in arrays.values())  # for the space check
+        with atomic_path(path, size_hint=size) as tmp:
             with open(tmp, "wb") as f:
                 np.savez(f, image=np.asarray(self.image, np.float32), history=table.reshape(-1, len(fields) + 2),
                          meta=np.array(json.dumps(meta)), **arrays)

@@ -29,7 +29,6 @@ import io
 import json
 import resource
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -42,10 +41,12 @@ from common.config import load_config, save_config
 from common.errors import ConfigError, InputError, OutputError, TrainingError
 from common.images import evenly_spaced, save_gif
 from common.plots import Panel, plot_panels
+from common.faults import reporting_faults
 from common.rundir import create_run_dir
 from common.runformat import NstFiles, NstScale, NstSummary
 from common.stop import StopFlag
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
+from common.writes import check_writable
 from nst.config import NSTConfig
 from nst.records import LOSS_NAMES
 
@@ -130,11 +131,22 @@ def _run(args) -> int:
         run_dir = create_run_dir(args.out, "nst")
         _save_inputs(run_dir, content, styles, content_path, style_paths)
         save_config(config, run_dir / NstFiles.CONFIG)
-    return _stylize_into(run_dir, config, content, styles, source, extractor, scales, output, started,
-                         bool(args.resume))
+    # A full disk, a vanished or read-only folder, or exhausted memory ends the run as one line; the
+    # last saved state stays whole (common.faults).
+    saved = {"step": 0}  # the step state.npz holds, kept up to date by _stylize_into
+    faults = reporting_faults(
+        kept=lambda: (f"the state at step {saved['step']} is kept in {run_dir}" if saved["step"]
+                      else f"no state was saved yet in {run_dir}"),
+        resume=f"python -m {PROG} --resume {run_dir}",
+        lower=f"lower --size (now {config.image.size}) in a new run, or close other programs",
+    )
+    with faults:
+        return _stylize_into(run_dir, config, content, styles, source, extractor, scales, output, started,
+                             bool(args.resume), saved)
 
 
-def _stylize_into(run_dir, config, content, styles, source, extractor, scales, output, started, resumed) -> int:
+def _stylize_into(run_dir, config, content, styles, source, extractor, scales, output, started, resumed,
+                  saved=None) -> int:
     import keras
 
     from nst.images import save_image
@@ -152,6 +164,8 @@ def _stylize_into(run_dir, config, content, styles, source, extractor, scales, o
           file=sys.stderr)
     bar = keras.utils.Progbar(total_steps, stateful_metrics=["scale", "total", "content", "style", "tv"])
     stop = StopFlag(PROG)
+    saved = {} if saved is None else saved
+    saved["step"] = checkpoint.history[-1].step if checkpoint and checkpoint.history else 0
 
     def on_record(record):
         bar.update(record.step, values=[("scale", record.scale + 1), ("total", record.total),
@@ -162,6 +176,7 @@ def _stylize_into(run_dir, config, content, styles, source, extractor, scales, o
             save_image(frames / NstFiles.frame(record.step), record.image)
         if record.checkpoint is not None:
             record.checkpoint.save(state_path)
+            saved["step"] = record.step
             _write_losses_csv(run_dir / NstFiles.LOSSES_CSV, record.checkpoint.history)
 
     with stop.installed():
@@ -300,11 +315,7 @@ def _check_output_file(output) -> Path | None:
         raise OutputError(f"-o {path} is a folder; name an image file")
     if not path.parent.is_dir():
         raise OutputError(f"-o {path}: folder {path.parent} does not exist")
-    try:
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".write-probe-"):
-            pass
-    except OSError as e:
-        raise OutputError(f"-o {path}: cannot write there ({e.strerror or e})") from None
+    check_writable(path.parent, f"-o {path}: its folder")
     return path
 
 
