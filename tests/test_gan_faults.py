@@ -22,6 +22,7 @@ import gan.train
 from common.cli import run_cli
 from common.config import load_config
 from common.diskspace import needed_bytes
+from common.runformat import GanFiles
 from gan import callbacks as cb
 from gan.config import GANConfig
 from gan.train import build_gan, load_checkpoint
@@ -72,7 +73,7 @@ def _after_epoch(monkeypatch, epoch, action):
 def _checkpoint(run):
     config = load_config(GANConfig, run / "config.toml")
     model = build_gan(config, (28, 28, 1))
-    load_checkpoint(model, run / cb.CHECKPOINT)
+    load_checkpoint(model, run / GanFiles.CHECKPOINT)
     return int(model.epochs_done.numpy()), int(model.g_optimizer.iterations), int(model.d_optimizer.iterations)
 
 
@@ -101,7 +102,7 @@ def _assert_resumed_to_the_end(run):
     assert [r["epoch"] for r in cb.read_history(run / "history.csv")] == list(range(1, EPOCHS + 1))
     assert _checkpoint(run) == (EPOCHS, EPOCHS * STEPS, EPOCHS * STEPS)
     assert json.loads((run / "summary.json").read_text())["epochs"] == EPOCHS
-    keras.models.load_model(run / cb.GENERATOR)
+    keras.models.load_model(run / GanFiles.GENERATOR)
     assert sorted(p.name for p in (run / "samples").iterdir()) == [f"epoch_{e:03d}.png" for e in range(1, EPOCHS + 1)]
     for image in ["losses.png", "samples.gif", *(f"samples/epoch_{e:03d}.png" for e in range(1, EPOCHS + 1))]:
         with Image.open(run / image) as im:
@@ -120,7 +121,7 @@ def test_a_full_disk_stops_before_the_checkpoint_then_resume(data, tmp_path, mon
 
         def fill_up():
             # Room for the next epoch's grid, CSV, plot and generator, not for its checkpoint.
-            leave = (needed_bytes(run / cb.GENERATOR) + needed_bytes(run / cb.CHECKPOINT)) // 2
+            leave = (needed_bytes(run / GanFiles.GENERATOR) + needed_bytes(run / GanFiles.CHECKPOINT)) // 2
             ballast.append(fill(disk, leave))
 
         _after_epoch(monkeypatch, FAULT_AFTER, fill_up)
@@ -237,7 +238,7 @@ def test_the_space_check_keeps_hdf5_from_starting_on_a_full_disk(data, tmp_path,
     monkeypatch.setattr(type(model), "save_weights", lambda self, *a, **k: calls.append(a))
     monkeypatch.setattr("common.atomic.free_bytes", lambda folder: real_size)
     with pytest.raises(WriteError, match=r"cannot write .*checkpoint.weights.h5: not enough space") as info:
-        cb.save_weights_atomic(model, tmp_path / cb.CHECKPOINT)
+        cb.save_weights_atomic(model, tmp_path / GanFiles.CHECKPOINT)
     assert calls == [], "h5py never started"
     assert info.value.needed > real_size and info.value.free == real_size and info.value.exit_code == 3
-    assert not (tmp_path / cb.CHECKPOINT).exists()
+    assert not (tmp_path / GanFiles.CHECKPOINT).exists()
