@@ -7,8 +7,8 @@ records carry. Everything it writes goes into the run directory (atomically):
     inputs/         the content and style images as loaded (what `--resume` reads again)
     frames/         the image every `--save-every` iterations and at the end of each scale
     state.npz       the resumable state, saved with each frame (`--resume RUN_DIR` continues)
-    losses.csv      one row per iteration: step, scale, size, iteration, content, style, tv, total,
-                    seconds (since the run began, over all its invocations)
+    losses.csv      one row per iteration: step, scale (counted from 1, coarsest first), size, iteration,
+                    content, style, tv, total, seconds (since the run began, over all its invocations)
     losses.png      the loss curves
     final.png       the result (`-o FILE` writes a copy there too)
     progress.gif    the frames, upscaled to the final size
@@ -148,7 +148,12 @@ def _stylize_into(run_dir, config, content, styles, source, extractor, scales, o
     bar = keras.utils.Progbar(total_steps, stateful_metrics=["scale", "total", "content", "style", "tv"])
     stop = StopFlag(PROG)
 
+    shown_scale = []
+
     def on_record(record):
+        if shown_scale != [record.scale]:  # name each scale as losses.csv and the report do: from 1
+            shown_scale[:] = [record.scale]
+            print(f"\n{PROG}: scale {record.scale + 1} of {record.num_scales}, {max(record.shape)} px", file=sys.stderr)
         bar.update(record.step, values=[("scale", record.scale + 1), ("total", record.total),
                                         ("content", record.content), ("style", record.style), ("tv", record.tv)])
         if record.message:
@@ -287,7 +292,7 @@ def _write_losses_csv(path: Path, history) -> None:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(_CSV_FIELDS)
     for r in history:
-        writer.writerow([r.step, r.scale, r.shape[0], r.shape[1], r.iteration,
+        writer.writerow([r.step, r.scale + 1, r.shape[0], r.shape[1], r.iteration,
                          f"{r.content:.6g}", f"{r.style:.6g}", f"{r.tv:.6g}", f"{r.total:.6g}", f"{r.seconds:.2f}"])
     write_text(path, buffer.getvalue())
 
