@@ -5,6 +5,7 @@ is self-contained and renders in a real headless browser, and the demo path work
 import importlib.util
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -22,7 +23,9 @@ from compare import figures as F
 from compare.options import ReportOptions
 from compare.report import SECTIONS, build_parser, build_report, options_from
 
-ASSETS = Path(__file__).resolve().parents[1] / "nst" / "assets"
+REPO = Path(__file__).resolve().parents[1]
+ASSETS = REPO / "nst" / "assets"
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}  # the CLIs of this checkout, whatever the working directory
 TINY_OPTIONS = dict(
     n=200, reference_limit=300, kid_subsets=3, weights="none", eval_size=64, sweep_size=48, sweep_iterations=(3,),
     evaluator_overrides=tuple(f"{k}={list(v) if isinstance(v, tuple) else v}" for k, v in TINY_EVALUATOR.items()),
@@ -271,7 +274,7 @@ def test_cli_refuses_bad_input_in_one_line(tmp_path):
     for args, words in ((["-o", "out"], "already holds files"), (["--gan", "nope"], "nope"),
                         (["--set", "nope=1"], "unknown config key 'nope'"), (["--n", "x"], "invalid int value")):  # fmt: skip
         done = subprocess.run([sys.executable, "-m", "compare.report", *args], cwd=tmp_path, capture_output=True,
-                              text=True, timeout=60)  # fmt: skip
+                              text=True, timeout=60, env=ENV)  # fmt: skip
         assert done.returncode == 2 and words in done.stderr.splitlines()[-1], done.stderr
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
@@ -285,7 +288,7 @@ def test_demo_makes_quick_runs_through_the_clis(tmp_path, tiny_evaluator, compar
             "--gan-epochs", "1", "--gan-limit", "256", "--gan-arg=--batch-size=64", "--nst-size", "48",
             "--nst-arg=--weights=none", "--nst-arg=--iterations=3"]  # fmt: skip
     args += [f"--evaluator={item}" for item in TINY_OPTIONS["evaluator_overrides"]]
-    done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=600, env=ENV)
     assert done.returncode == 0, done.stderr[-3000:]
     metrics = check_report(tmp_path / "demo")
     assert Path(metrics["quick_runs"]["gan"]).is_dir() and Path(metrics["quick_runs"]["nst"]).is_dir()
