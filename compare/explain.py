@@ -15,13 +15,13 @@ import string
 from typing import Mapping
 
 from compare.document import Block, Heading, Paragraph
+from compare.evaluator import DESCRIPTION as EVALUATOR_NAME  # "the Fashion-MNIST classifier used to score the GAN"
 
-EVALUATOR_NAME = "the Fashion-MNIST classifier used to score the GAN"
-WELL_MATCHED_WORDS = "0.1 (matched well)"
+
 INTRO = ("A DCGAN *learns a distribution* from tens of thousands of images and then makes new ones instantly; "
          "neural style transfer needs no data set but *optimizes every single image* against a pretrained network. "
          "This report measures both runs below with the same care and shows them side by side.")  # fmt: skip
-TRAIN_LONGER = ("train longer: `python -m gan.train` (the default config, 20 epochs on all 60,000 images) and pass "
+TRAIN_LONGER = ("train longer: `python -m gan.train` (the default config, 10 epochs on all 60,000 images) and pass "
                 "the run with `--gan RUN`")  # fmt: skip
 
 # --- the GAN -------------------------------------------------------------------------------------
@@ -280,8 +280,10 @@ def start_final_caption(nst_assessment, start_label: str) -> str:
     """The caption of the start/result figure with the per-layer Gram distances."""
     a = nst_assessment
     layers = dict(a.layers)
-    well = (f"Below {WELL_MATCHED_WORDS}: " + ", ".join(f"`{k}`" for k in a.well_matched) + "."
-            if a.well_matched else "No layer came below 0.1, the mark of a close match.")  # fmt: skip
+    from compare.assess import WELL_MATCHED
+
+    well = (f"Matched well (below {WELL_MATCHED:g}): " + ", ".join(f"`{k}`" for k in a.well_matched) + "."
+            if a.well_matched else f"No layer came below {WELL_MATCHED:g}, the mark of a close match.")  # fmt: skip
     return (f"Left, the image the optimizer started from ({start_label}); right, where it ended. The style "
             f"distance {a.style_change} (from {a.style_start:.3g} to {a.style_result:.3g}). Below, the result's Gram "
             f"distance at each style layer: `{a.best_layer}` was matched best ({layers[a.best_layer]:.3g}) and "

@@ -9,6 +9,7 @@ run's own metrics; the wording lives in `compare.explain`.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -45,11 +46,11 @@ def _measure(run: GanRun, options: ReportOptions, evaluator, data_dir, generator
 
     metrics = run.metrics
     wanted = (options.n, options.seed, evaluator.sha256)
-    if (metrics is not None and options.reference_limit is None and "real_floor" in metrics
+    if (metrics is not None and options.reference_limit is None and "pixels" in metrics.get("real_floor", {})
             and (metrics.get("n"), metrics.get("seed"), metrics["evaluator"].get("sha256")) == wanted):  # fmt: skip
-        return metrics
-    print("compare.report: measuring the GAN's samples against the test set (FID, KID, precision/recall, classes)",
-          flush=True)  # fmt: skip
+        return metrics  # measured as asked, by `compare.metrics` or an earlier report
+    print(f"compare.report: extracting evaluator {evaluator.id}'s features of the test images (the reference)",
+          file=sys.stderr, flush=True)  # fmt: skip
     reference = gan_metrics.load_reference(evaluator, data_dir, options.reference_limit)
     return measure_run(run.path, options.n, options.seed, evaluator, reference, data_dir=data_dir,
                        kid_subsets=options.kid_subsets, generator=generator)  # fmt: skip
@@ -122,8 +123,8 @@ def gan_part(run: GanRun, options: ReportOptions, figures: Path) -> Part:
         Table(["metric", f"generated (N = {metrics['n']:,})", "real data", "better", "what it measures"],
               explain.gan_metric_rows(metrics, assessment),
               caption=f"Against {metrics['reference']}; the *real data* column is {real['source']} scored the same "
-                      f"way: what a perfect generator would get. Evaluator: {explain.EVALUATOR_NAME} "
-                      f"{ev['sha256'][:12]} (test accuracy {ev['test_accuracy']:.1%}); seed {metrics['seed']}."),
+                      f"way: what a perfect generator would get. Evaluator: {explain.EVALUATOR_NAME}, {ev['id']} "
+                      f"(test accuracy {ev['test_accuracy']:.1%}); seed {metrics['seed']}."),
         *[Paragraph(p) for p in explain.gan_quality_notes(metrics, assessment)])  # fmt: skip
 
     histogram = F.class_histograms([("generated", gen["class_histogram"]), ("real train images", real["class_histogram"])],

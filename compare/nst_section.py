@@ -8,6 +8,7 @@ own `losses.csv` (how far the style term fell, whether content rose).
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -86,7 +87,7 @@ def nst_part(run: NstRun, options: ReportOptions, figures: Path, vgg=None) -> Pa
     from nst.images import resize
 
     content_path, style_path = run.content, run.styles[0]
-    print("compare.report: scoring the style transfer result with VGG19 (Gram, content and SWD distances)", flush=True)
+    print("compare.report: scoring the style transfer result with VGG19 (Gram, content and SWD distances)", file=sys.stderr, flush=True)
     scorer = NSTScorer(options.weights, options.eval_size, seed=options.seed, vgg=vgg)
     targets = scorer.targets(content_path, style_path)
     style_image = scorer.load(style_path)

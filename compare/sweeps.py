@@ -9,6 +9,7 @@ image is scored like the main result.
 from __future__ import annotations
 
 import dataclasses
+import sys
 import time
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def run_sweeps(content_path, style_path, options: ReportOptions, scorer, targets
     blocks: list[Block] = []
     results = {}
     for key, name, points in sweep_plans(options):
-        print(f"compare.report: {name} sweep ({len(points)} style transfer runs at {options.sweep_size} px)", flush=True)
+        print(f"compare.report: {name} sweep ({len(points)} style transfer runs at {options.sweep_size} px)", file=sys.stderr, flush=True)
         images, labels, rows, record = [], [], [], []
         for label, config in points:
             start = time.perf_counter()
