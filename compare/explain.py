@@ -32,16 +32,16 @@ GAN_SUMMARY = {
                "into {gan_generator_params} weights. Any point of its {gan_latent_dim}-dimensional latent space now "
                "maps to a new piece of clothing in one forward pass: {gan_time_per_image} per image. It cannot make "
                "anything it was not shown, and it does not know which training image a sample resembles.",
-    "not_learned": "The GAN **has not learned the distribution yet** ({gan_reasons}). Its generator saw "
+    "not_learned": "The GAN **has not learned the distribution yet** ({gan_reason}). Its generator saw "
                "{gan_images_seen} training images ({gan_training_images} distinct ones, {gan_epochs}) in "
                "{gan_train_time}; its {gan_generator_params} weights already make an image in {gan_time_per_image}, "
                "but not yet clothing a classifier recognizes as well as real photos. What a GAN learns appears "
                "over thousands of generator steps: " + TRAIN_LONGER + ".",
-    "collapsed": "The GAN **collapsed onto a few kinds of clothing** ({gan_reasons}): its samples pile into "
+    "collapsed": "The GAN **collapsed onto a few kinds of clothing** ({gan_reason}): its samples pile into "
                  "{gan_top_class} ({gan_top_fraction} of them). It learned part of the distribution, not all of "
                  "it; a longer run, a lower learning rate or the generator's EMA (the default config) usually "
                  "spreads it out again.",
-    "degenerate": "The GAN **does not produce images of clothing yet** ({gan_reasons}): its samples fail the "
+    "degenerate": "The GAN **does not produce images of clothing yet** ({gan_reason}): its samples fail the "
                   "pixel checks that every real garment passes, whatever a metric built for clothing makes of them. Nothing about a distribution "
                   "can be read from them: " + TRAIN_LONGER + ".",
 }
@@ -51,11 +51,11 @@ SAMPLES_CAPTION = {
     "learned": "GAN: 64 new images drawn from random latent vectors after {gan_epochs}; each took "
                "{gan_time_per_image} to make.",
     "not_learned": "GAN: 64 images from random latent vectors after {gan_epochs}. The generator has not learned the "
-               "distribution yet ({gan_reasons}); see the quality table.",
+               "distribution yet ({gan_reason}); see the quality table.",
     "collapsed": "GAN: 64 images from random latent vectors after {gan_epochs}: mostly {gan_top_class} "
                  "({gan_top_fraction}), a sign of mode collapse.",
     "degenerate": "GAN: 64 images from random latent vectors after {gan_epochs}. They are not clothing yet "
-                  "({gan_reasons}).",
+                  "({gan_reason}).",
 }
 
 FILMSTRIP_CHANGE = {
@@ -147,9 +147,9 @@ def class_histogram_caption(facts: Mapping[str, str]) -> str:
 def first_last_caption(status: str, facts: Mapping[str, str]) -> str:
     """The caption of the first/last epoch grids with their class histograms."""
     text = ("The same 64 latent vectors after epoch {grid_first_epoch} and after epoch {grid_last_epoch}, each tile "
-            "classified by {evaluator}: what the generator learned to cover. The tiles fall in {grid_first_classes} "
-            "classes at first (entropy {grid_first_entropy} nats) and {grid_last_classes} at the end "
-            "({grid_last_entropy} nats, at most 2.30). ")  # fmt: skip
+            "classified by {evaluator}: what the generator learned to cover. Classes seen: {grid_first_classes} at "
+            "first (entropy {grid_first_entropy} nats), {grid_last_classes} at the end ({grid_last_entropy} nats; "
+            "at most ln 10 = 2.30). ")  # fmt: skip
     verdict = {
         "learned": "A spread over most classes is what a generator of the whole distribution shows.",
         "not_learned": "The generator has not learned the distribution yet; the classes of unfinished images say little.",
@@ -233,22 +233,28 @@ SWEEP_CAPTIONS = {
 }  # fmt: skip
 
 
-def nst_loss_reading(curve: dict) -> str:
-    """The reading of the style transfer curves, with this run's own first and last values."""
+def nst_loss_reading(scales: list[dict]) -> str:
+    """The reading of the style transfer curves, with this run's own values at each scale.
+
+    Args:
+        scales: per scale, `{"name", "style_first", "style_last", "total_first", "total_last", "iterations"}`
+            (see `compare.nst_section.curve_facts`).
+    """
+    from compare.assess import describe_change
+
     text = ("**Reading the style transfer curves.** *content* is the squared difference of `block4_conv2` features "
             "from the content photo's, *style* the difference of Gram matrices (feature correlations) from the "
             "painting's over five layers, *tv* a smoothness penalty, *total* their weighted sum, the one number the "
-            "optimizer lowers. It falls steadily because the judge (VGG19) is fixed. ")  # fmt: skip
-    if curve:
-        from compare.assess import describe_change
-
-        content = (f"content started at 0 (the image starts as the photo) and rose to {curve['content_last']:.3g}"
-                   if curve["content_first"] == 0 else
-                   f"content {describe_change(curve['content_first'], curve['content_last'])} "
-                   f"(from {curve['content_first']:.3g} to {curve['content_last']:.3g})")  # fmt: skip
-        text += (f"In this run the style term {describe_change(curve['style_first'], curve['style_last'])} (from "
-                 f"{curve['style_first']:.3g} to {curve['style_last']:.3g}) over {curve['iterations']} iterations, "
-                 f"while {content}. ")  # fmt: skip
+            "optimizer lowers. The judge (VGG19) is fixed, so within a scale nothing but the image moves the total. ")  # fmt: skip
+    if scales:
+        style = "; ".join(f"at {s['name']} the style term {describe_change(s['style_first'], s['style_last'])} (from "
+                          f"{s['style_first']:.3g} to {s['style_last']:.3g} in {s['iterations']} iterations)"
+                          for s in scales)  # fmt: skip
+        fell = [s for s in scales if s["total_last"] < s["total_first"]]
+        total = ("the total fell within every scale" if len(fell) == len(scales) else
+                 f"the total fell within {len(fell)} of {len(scales)} scales (too few iterations, or a step size "
+                 "that overshoots)")  # fmt: skip
+        text += f"In this run {style}; {total}. "
     return text + ("Jumps at a scale change come from upsampling the image and recomputing the targets at the "
                    "larger size.")
 

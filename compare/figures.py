@@ -257,8 +257,12 @@ def grids_with_histograms(panels: Sequence[tuple[str, np.ndarray, dict]], path) 
     return Path(path)
 
 
-def before_after(start: np.ndarray, final: np.ndarray, titles: tuple[str, str], layers: dict[str, float], path) -> Path:
-    """The starting image beside the result, and a bar chart of the result's distance per style layer."""
+def before_after(start: np.ndarray, final: np.ndarray, titles: tuple[str, str], layers: dict[str, float], path,
+                 well: float | None = None) -> Path:  # fmt: skip
+    """The starting image beside the result, and a bar chart of the result's distance per style layer.
+
+    `well`, when given, is drawn as a dashed line: the distance below which a layer counts as matched well.
+    """
     with figure(FULL, 8.4, path) as fig:
         top, bottom = fig.subfigures(2, 1, height_ratios=[1.25, 1])
         for ax, image, title in zip(top.subplots(1, 2), (start, final), titles):
@@ -269,6 +273,9 @@ def before_after(start: np.ndarray, final: np.ndarray, titles: tuple[str, str], 
         ax.bar(names, values, color="#b5654a")
         for i, v in enumerate(values):
             ax.text(i, v, f"{v:.3g}", ha="center", va="bottom")
+        if well is not None:
+            ax.axhline(well, color="gray", linestyle="--", linewidth=1, label=f"matched well below {well:g}")
+            ax.legend(loc="upper left")
         ax.set(ylabel="Gram distance (0 = matched,\n1 = blank image)", title="the result's style distance per VGG19 layer",
-               ylim=(0, max(max(values, default=0) * 1.25, 1e-6)))  # fmt: skip
+               ylim=(0, max(max(values, default=0) * 1.25, 1.5 * (well or 0), 1e-6)))  # fmt: skip
     return Path(path)

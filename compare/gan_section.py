@@ -185,6 +185,6 @@ def _facts(run: GanRun, metrics: dict, generator, assessment) -> dict[str, str]:
         "gan_entropy_floor": f"{real['class_histogram']['entropy']:.2f}",
         "gan_top_class": hist["classes"][top],
         "gan_top_fraction": f"{hist['fractions'][top]:.0%}",
-        "gan_reasons": "; ".join(c.text for c in assessment.failed()),
+        "gan_reason": next((c.text for c in assessment.failed()), ""),  # the first failed check, for captions
     }
     return {k: v for k, v in facts.items() if v not in ("n/a", "? epochs", "")}

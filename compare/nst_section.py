@@ -82,7 +82,7 @@ def nst_part(run: NstRun, options: ReportOptions, figures: Path, vgg=None) -> Pa
         figures: the folder figures go to.
         vgg: an already loaded VGG19 to score with (else loaded per `options.weights`).
     """
-    from compare.assess import assess_nst
+    from compare.assess import WELL_MATCHED, assess_nst
     from compare.nst_metrics import CONTENT_LAYER, NSTScorer
     from nst.images import resize
 
@@ -103,7 +103,7 @@ def nst_part(run: NstRun, options: ReportOptions, figures: Path, vgg=None) -> Pa
     nst_assessment = assess_nst(scores["result"], scores["start"])
     summary = run.summary
     seconds, iterations = summary.seconds, summary.iterations
-    curve = _curve_facts(run.losses)
+    curve = curve_facts(run)
     facts = _facts(run, scores, final, curve)
     blocks: dict[str, list[Block]] = {}
 
@@ -126,7 +126,7 @@ def nst_part(run: NstRun, options: ReportOptions, figures: Path, vgg=None) -> Pa
 
     if run.losses:
         curves = F.nst_losses(run.losses, figures / "nst_losses.png", lambda row: row_scale(row, run))
-        add("losses", Figure(curves, explain.NST_LOSS_CAPTION), Paragraph(explain.nst_loss_reading(curve)))
+        add("losses", Figure(curves, explain.NST_LOSS_CAPTION), Paragraph(explain.nst_loss_reading(curve["scales"])))
     else:
         add("losses", Paragraph(f"The style transfer run {run.path} has no `losses.csv`."))
 
@@ -138,7 +138,7 @@ def nst_part(run: NstRun, options: ReportOptions, figures: Path, vgg=None) -> Pa
                       "relative distances without a unit; the photo and the painting themselves mark the two ends."))  # fmt: skip
 
     layers = scores["result"]["style_layers"]
-    fig = F.before_after(start, final, (start_label, "result"), layers, figures / "nst_start_final.png")
+    fig = F.before_after(start, final, (start_label, "result"), layers, figures / "nst_start_final.png", WELL_MATCHED)
     add("teaching", Heading("Style transfer: where it started and which layers it matched", level=3),
         Figure(fig, explain.start_final_caption(nst_assessment, start_label.removeprefix("start: "))))  # fmt: skip
 
@@ -167,15 +167,22 @@ def nst_part(run: NstRun, options: ReportOptions, figures: Path, vgg=None) -> Pa
     return Part(blocks, facts, numbers, side)
 
 
-def _curve_facts(rows: list[dict]) -> dict:
-    """The style and content terms at the first and last iteration of `losses.csv`."""
-    if not rows:
-        return {}
-    first, last = rows[0], rows[-1]
-    return {"style_first": float(first["style"]), "style_last": float(last["style"]),
-            "content_first": float(first["content"]), "content_last": float(last["content"]),
-            "style_factor": factor(float(first["style"]), float(last["style"])),
-            "iterations": len(rows)}  # fmt: skip
+def curve_facts(run: NstRun) -> dict:
+    """The style and total terms at the first and last iteration of each scale in `losses.csv`.
+
+    Returns:
+        `{"iterations": rows, "scales": [{"scale", "name", "iterations", "style_first", "style_last",
+        "style_factor", "total_first", "total_last"}]}`.
+    """
+    scales = []
+    for number in sorted({int(r["scale"]) for r in run.losses}):
+        rows = [r for r in run.losses if int(r["scale"]) == number]
+        first, last = rows[0], rows[-1]
+        scales.append({"scale": number, "name": row_scale(first, run), "iterations": len(rows),
+                       "style_first": float(first["style"]), "style_last": float(last["style"]),
+                       "style_factor": factor(float(first["style"]), float(last["style"])),
+                       "total_first": float(first["total"]), "total_last": float(last["total"])})  # fmt: skip
+    return {"iterations": len(run.losses), "scales": scales}
 
 
 def _facts(run: NstRun, scores: dict, final: np.ndarray, curve: dict) -> dict[str, str]:

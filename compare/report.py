@@ -136,7 +136,7 @@ def build_report(out: Path, gan: str | Path | None, nst: str | Path | None, opti
         g, s = gan_half.numbers["cost"]["seconds_per_image"], nst_half.numbers["cost"]["seconds_per_image"]
         if g and s:
             facts["time_ratio"] = f"{s / g:,.0f} times"
-    status = gan_half.numbers["assessment"]["status"] if gan_half else None
+    status = gan_half.numbers["assessment"]["verdict"] if gan_half else None
     blocks = assemble(parts, cost_table(gan_half and gan_half.numbers, nst_half and nst_half.numbers),
                       explain.explanation(facts, status))  # fmt: skip
     if made:

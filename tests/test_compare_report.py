@@ -117,6 +117,9 @@ def test_report_numbers_come_from_the_runs(tiny_report, real_runs):
     scales = [int(line.split(",")[1]) for line in (real_runs[1] / "losses.csv").read_text().splitlines()[1:]]
     assert scales[0] == 1 and scales[-1] == 2
     assert metrics["nst"]["losses"]["iterations"] == len(scales)
+    assert [s["name"] for s in metrics["nst"]["losses"]["scales"]] == ["scale 1 of 2, 24 px", "scale 2 of 2, 48 px"]
+    md = (tiny_report / "report.md").read_text()
+    assert "scale 1 of 2, 24 px" in md and "scale 0" not in md
 
 
 def test_words_say_what_the_numbers_say(tiny_report):
@@ -126,7 +129,7 @@ def test_words_say_what_the_numbers_say(tiny_report):
     assessment = metrics["gan"]["assessment"]
     status = assessment["verdict"]
     md = (tiny_report / "report.md").read_text()
-    assert gen["fid"] > 2 * real["fid"] + 10, "the tiny run is expected to be far from the data"
+    assert gen["fid"] > 10 * real["fid"], "the tiny run is expected to be far from the data"
     assert status != "learned"
     for claim in ("**learned a distribution**", "Smooth morphs", "maps to a new piece of clothing",
                   "turns into clothing across epochs"):  # fmt: skip
@@ -138,11 +141,11 @@ def test_words_say_what_the_numbers_say(tiny_report):
     for caveat in assessment["caveats"]:
         assert caveat in md
     # The style loss's fall is computed, not asserted: "orders of magnitude" only for a 100-fold fall.
-    curve = metrics["nst"]["losses"]
-    words = describe_change(curve["style_first"], curve["style_last"])
     reading = next(p for p in md.split("\n\n") if p.startswith("**Reading the style transfer curves.**"))
-    assert f"the style term {words}" in reading
-    assert ("orders of magnitude" in reading) == (curve["style_first"] / curve["style_last"] >= 100)
+    for scale in metrics["nst"]["losses"]["scales"]:
+        words = describe_change(scale["style_first"], scale["style_last"])
+        assert f"at {scale['name']} the style term {words}" in reading
+    assert ("orders of magnitude" in reading) == any(s["style_factor"] >= 100 for s in metrics["nst"]["losses"]["scales"])
 
 
 @pytest.mark.parametrize("status", STATUSES)
