@@ -41,6 +41,7 @@ from common.cli import run_cli  # noqa: E402
 from common.config import load_config  # noqa: E402
 from common.errors import ConfigError  # noqa: E402
 from common.rundir import create_run_dir  # noqa: E402
+from common.runformat import GanFiles  # noqa: E402
 
 CONFIGS = {"default": REPO / "configs" / "gan" / "default.toml", "seed": REPO / "configs" / "gan" / "seed.toml"}
 
@@ -57,7 +58,7 @@ class Trainer:
         self.gens.mkdir(parents=True, exist_ok=True)
         self.base = load_config(GANConfig, config_path, values=overrides)
         # Epochs already trained in this folder (an earlier invocation): each kept its generator.
-        self.epochs = len(self.cumulative_seconds()) if (folder / "history.csv").exists() else 0
+        self.epochs = len(self.cumulative_seconds()) if (folder / GanFiles.HISTORY).exists() else 0
         if self.epochs and not (self.gens / f"epoch_{self.epochs:03d}.keras").exists():
             raise ConfigError(f"{folder} has {self.epochs} epochs but not their generators; use a fresh --out")
 
@@ -70,14 +71,14 @@ class Trainer:
         self.epochs += 1
         config = dataclasses.replace(self.base, train=dataclasses.replace(self.base.train, epochs=self.epochs))
         train(config, self.folder, resume=self.epochs > 1, verbose=0, handle_signals=False)
-        shutil.copy(self.folder / "generator.keras", self.gens / f"epoch_{self.epochs:03d}.keras")
+        shutil.copy(self.folder / GanFiles.GENERATOR, self.gens / f"epoch_{self.epochs:03d}.keras")
 
     def cumulative_seconds(self) -> list[float]:
         """Cumulative fit seconds after epochs 1, 2, ... (from history.csv)."""
         from compare.runs import read_csv
 
         total, out = 0.0, []
-        for row in read_csv(self.folder / "history.csv"):
+        for row in read_csv(self.folder / GanFiles.HISTORY):
             total += float(row["seconds"])
             out.append(total)
         return out

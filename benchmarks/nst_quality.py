@@ -46,6 +46,7 @@ from common.cli import run_cli  # noqa: E402
 from common.config import load_config  # noqa: E402
 from common.errors import ConfigError, InputError  # noqa: E402
 from common.rundir import create_run_dir  # noqa: E402
+from common.runformat import NstFiles  # noqa: E402
 
 SHARED_IMAGES = REPO.parent / "shared" / "images"
 KERASIO = REPO / "configs" / "nst" / "kerasio.toml"
@@ -96,18 +97,18 @@ def run_recipe(config, content: Path, style: Path, extractor, folder: Path):
 
     folder.mkdir(parents=True, exist_ok=True)
     inputs = {"content": str(content), "style": str(style)}
-    log_path, state = folder / "invocations.json", folder / "state.npz"
-    if (folder / "config.toml").exists():
+    log_path, state = folder / "invocations.json", folder / NstFiles.STATE
+    if (folder / NstFiles.CONFIG).exists():
         try:
             log = json.loads(log_path.read_text())
             log["inputs"], log["invocations"]
         except (OSError, ValueError, KeyError, TypeError):
             raise ConfigError(f"{folder} is not a work folder of this script (no readable {log_path.name}); "
                               "use a fresh --out") from None
-        if load_config(NSTConfig, folder / "config.toml") != config or log["inputs"] != inputs:
+        if load_config(NSTConfig, folder / NstFiles.CONFIG) != config or log["inputs"] != inputs:
             raise ConfigError(f"{folder} holds the recipe's run for another config or other images; use a fresh --out")
     else:
-        save_config(config, folder / "config.toml")
+        save_config(config, folder / NstFiles.CONFIG)
         log = {"inputs": inputs, "invocations": []}
     checkpoint = Checkpoint.load(state) if state.exists() else None
     done = checkpoint.history[-1] if checkpoint and checkpoint.history else None
@@ -185,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     kerasio = load_config(NSTConfig, args.kerasio_config, values=recipe_values)  # bad values: one line, no folder made
     default = load_config(NSTConfig, args.default_config, values={**size, "output.save_every": args.every})
     # A folder holding the recipe's (stopped) run is continued; any other must be new or empty.
-    resuming = args.out is not None and (Path(args.out) / "kerasio" / "config.toml").is_file()
+    resuming = args.out is not None and (Path(args.out) / "kerasio" / NstFiles.CONFIG).is_file()
     out = Path(args.out) if resuming else create_run_dir(args.out, "nst-quality")
     scorer = NSTScorer(args.weights, args.eval_size, seed=args.seed)
     targets = scorer.targets(content, style)

@@ -26,7 +26,6 @@ beside the repo; speed does not depend on the weights, so random ones are used i
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import statistics
@@ -42,6 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.results import machine_description, update_section  # noqa: E402
+from common.runformat import NstFiles, NstSummary  # noqa: E402
 
 ASSETS = REPO / "nst" / "assets"
 
@@ -231,8 +231,8 @@ def default_wall(out_dir: Path, quick: bool, weights: str | None) -> dict:
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if result.returncode != 0:
         raise SystemExit(f"default run failed: {result.stderr[-2000:]}")
-    summary = json.loads((out_dir / "default-run" / "summary.json").read_text())
-    return {"wall": wall, "cpu": cpu, "summary": summary, "final": str(out_dir / "default-run" / "final.png")}
+    summary = NstSummary.read(out_dir / "default-run").to_dict()
+    return {"wall": wall, "cpu": cpu, "summary": summary, "final": str(out_dir / "default-run" / NstFiles.FINAL)}
 
 
 def _find_weights(explicit):
@@ -337,7 +337,7 @@ def _markdown(rate, rows, default, weights) -> str:
         "",
         f"Default config (`configs/nst/default.toml`), `python -m nst.transfer` end to end on the bundled "
         f"Tuebingen + Starry Night: **{default['wall']:.0f} s wall**, {default['cpu']:.0f} CPU s (user + sys, both "
-        f"cores) (the command's own count {s['seconds']:.0f} s; {scales}; peak memory {s['peak_memory_mb']:.0f} MB).",
+        f"cores) (the command's own count {s['invocation_seconds']:.0f} s; {scales}; peak memory {s['peak_memory_mb']:.0f} MB).",
         "",
         "Targets (issue 3), as the issue measures them (a step on precomputed targets against a keras.io step): "
         f">= 3x faster per step than keras.io: {' and '.join(f'{x:.2f}x' for x in speedups)} "

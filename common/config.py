@@ -85,6 +85,27 @@ def save_config(config: Any, path: str | os.PathLike) -> Path:
     return write_text(path, to_toml(config))
 
 
+def config_differences(a: Any, b: Any) -> list[str]:
+    """The dotted keys whose values differ between two configs of the same class, in field order.
+
+    Used by `--resume` to name what repeated flags would change in a run's saved config.
+    """
+    left, right = _flatten(a), _flatten(b)
+    return [key for key in left if left[key] != right.get(key)]
+
+
+def _flatten(config: Any, prefix: str = "") -> dict:
+    """`{"section.key": value}` of a config dataclass (nested config classes become dotted keys)."""
+    out = {}
+    for field in dataclasses.fields(config):
+        value = getattr(config, field.name)
+        if dataclasses.is_dataclass(value):
+            out.update(_flatten(value, f"{prefix}{field.name}."))
+        else:
+            out[f"{prefix}{field.name}"] = value
+    return out
+
+
 def config_keys(cls: type) -> list[str]:
     """Returns every dotted key `cls` accepts, for help texts and error messages."""
     keys = []

@@ -12,6 +12,7 @@ reader sees without parsing the drawing.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import os
 from pathlib import Path
@@ -20,6 +21,8 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from common.atomic import atomic_path
+from common.images import evenly_spaced, make_grid
+from common.plots import plot_panels
 
 DPI = 100
 PAGE_WIDTH_PX = 1060
@@ -71,21 +74,13 @@ def read_png(path: str | os.PathLike) -> np.ndarray:
 
 
 def tile(images: np.ndarray, columns: int, pad: int = 1) -> np.ndarray:
-    """Tiles uint8 images [N, H, W, C] into one uint8 [rows*H, columns*W, 3] grid with white gaps."""
-    images = np.asarray(images)
-    if images.shape[-1] == 1:
-        images = np.repeat(images, 3, axis=-1)
-    n, h, w, _ = images.shape
-    rows = math.ceil(n / columns)
-    grid = np.full((rows * (h + pad) - pad, columns * (w + pad) - pad, 3), 255, np.uint8)
-    for i, image in enumerate(images):
-        r, c = divmod(i, columns)
-        grid[r * (h + pad) : r * (h + pad) + h, c * (w + pad) : c * (w + pad) + w] = image
-    return grid
+    """Tiles uint8 images [N, H, W, C] into one uint8 RGB grid with white gaps (`common.images.make_grid`)."""
+    grid = make_grid(images, columns, padding=pad, fill=255, border=False)
+    return np.repeat(grid, 3, axis=-1) if grid.shape[-1] == 1 else grid
 
 
 def split_grid(grid: np.ndarray, count: int, tile_shape: tuple[int, int]) -> np.ndarray:
-    """Cuts a sample grid (`gan.grid.make_grid`: square layout, equal padding) back into its tiles.
+    """Cuts a sample grid (`common.images.make_grid`: square layout, equal padding) back into its tiles.
 
     Args:
         grid: uint8 [H, W, C], the grid picture.
@@ -150,74 +145,38 @@ def filmstrip(images: Sequence[np.ndarray], labels: Sequence[str], path, title: 
                        columns=min(4, len(index)))  # fmt: skip
 
 
-def evenly_spaced(count: int, most: int) -> list[int]:
-    """At most `most` indices into range(count), evenly spaced, first and last included."""
-    if count <= most:
-        return list(range(count))
-    return sorted({round(i * (count - 1) / (most - 1)) for i in range(most)})
-
-
 def gan_losses(history: Sequence[dict], path, discriminator_note: str) -> Path:
-    """Two panels per epoch: both losses, and the discriminator's mean output on real and generated images.
+    """Two panels per epoch (`gan.callbacks.loss_panels`): both losses, and the discriminator's mean outputs.
 
     Args:
         history: `history.csv` rows (epoch, d_loss, g_loss, d_real, d_fake).
         path: the PNG.
-        discriminator_note: what the discriminator's output means (drawn as the right panel's y label).
+        discriminator_note: what the discriminator's output means (the right panel's y label).
     """
-    from matplotlib.ticker import MaxNLocator
+    from gan.callbacks import loss_panels
 
-    with figure(FULL, 4.4, path) as fig:
-        ax_loss, ax_d = fig.subplots(1, 2)
-        epochs = [r["epoch"] for r in history]
-        for key, label in (("d_loss", "discriminator"), ("g_loss", "generator")):
-            if history and key in history[0]:
-                ax_loss.plot(epochs, [r[key] for r in history], marker="o", label=label)
-        ax_loss.set(xlabel="epoch", ylabel="loss (binary cross-entropy)", title="losses: a game, not a descent")
-        for key, label in (("d_real", "on real images"), ("d_fake", "on generated images")):
-            if history and key in history[0]:
-                ax_d.plot(epochs, [r[key] for r in history], marker="o", label=label)
-        ax_d.set(xlabel="epoch", ylabel=discriminator_note, title="discriminator's mean output", ylim=(-0.02, 1.02))
-        for ax in (ax_loss, ax_d):
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole epochs only
-            ax.grid(alpha=0.3)
-            if ax.lines:
-                ax.legend()
-    return Path(path)
+    losses, outputs = loss_panels(list(history))
+    panels = [losses, dataclasses.replace(outputs, ylabel=discriminator_note, title="discriminator's mean output")]
+    return plot_panels(panels, path, width=FULL, height=4.4, font_size=MIN_FONT_PT + 2)
 
 
 def nst_losses(rows: Sequence[dict], path, scale_label) -> Path:
-    """The weighted loss terms per iteration on a log scale, each scale's start marked and named.
+    """The weighted loss terms per iteration on a log scale (`nst.transfer.loss_panel`), each scale's start named.
 
     Args:
         rows: `losses.csv` rows (step, scale counted from 1, height, width, content, style, tv, total).
         path: the PNG.
         scale_label: `scale_label(row) -> str`, the name of a row's scale (e.g. "scale 2 of 3, 256 px").
     """
-    from matplotlib.ticker import MaxNLocator
+    from nst.transfer import loss_panel
 
-    with figure(FULL, 4.6, path) as fig:
-        ax = fig.subplots()
-        steps = [r.get("step", i + 1) for i, r in enumerate(rows)]
-        for key in ("total", "content", "style", "tv"):
-            if rows and all(key in r for r in rows):
-                # A zero (content at the first step, when the image starts as the photo) has no log: not drawn.
-                values = [float(r[key]) if float(r[key]) > 0 else math.nan for r in rows]
-                ax.plot(steps, values, label=key, linewidth=2.2 if key == "total" else 1.3)
-        ax.set_yscale("log")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        top = ax.get_ylim()[1] if ax.lines else 1.0
-        for i, row in enumerate(rows):
-            if i == 0 or row.get("scale") != rows[i - 1].get("scale"):
-                if i:
-                    ax.axvline(steps[i] - 0.5, color="gray", linestyle="--", linewidth=1)
-                ax.text(steps[i], top, " " + scale_label(row), va="top", color="dimgray", fontsize=MIN_FONT_PT)
-        ax.set(xlabel="iteration (over all scales)", ylabel="weighted loss (log scale)",
-               title="style transfer losses (one image optimized)")  # fmt: skip
-        ax.grid(alpha=0.3, which="major")
-        if ax.lines:
-            ax.legend(loc="lower left")
-    return Path(path)
+    panel = loss_panel(list(rows))
+    # A zero (content at the first step, when the image starts as the photo) has no logarithm: not drawn.
+    series = {k: [v if v > 0 else math.nan for v in values] for k, values in panel.series.items()}
+    marks = [(r["step"] - 0.5, scale_label(r)) for i, r in enumerate(rows) if i == 0 or r["scale"] != rows[i - 1]["scale"]]
+    panel = dataclasses.replace(panel, series=series, marks=marks, whole_x=True, xlabel="iteration (over all scales)",
+                                ylabel="weighted loss (log scale)")  # fmt: skip
+    return plot_panels([panel], path, width=FULL, height=4.6, font_size=MIN_FONT_PT + 2)
 
 
 def class_histograms(histograms: Sequence[tuple[str, dict]], path, title: str = "what the evaluator thinks the images are",

@@ -60,8 +60,12 @@ def grid_histogram(path: Path, run: GanRun, evaluator, class_names) -> dict:
     """The evaluator's class histogram of the tiles of one `samples/epoch_NNN.png` grid."""
     from compare.classifier_score import class_histogram
 
-    output = run.config.get("output", {})
-    n, scale = int(output.get("samples", 64)), int(output.get("sample_scale", 2))
+    from common.config import load_config
+    from common.runformat import GanFiles
+    from gan.config import GANConfig
+
+    output = load_config(GANConfig, run.path / GanFiles.CONFIG).output  # the run's own grid layout
+    n, scale = output.samples, output.sample_scale
     h, w, c = run.summary.image_shape
     grid = F.read_png(path)
     tiles = F.split_grid(grid, n, (h * scale, w * scale))[:, ::scale, ::scale, :c]  # [n, h, w, c] back to 28x28
@@ -72,12 +76,17 @@ def grid_histogram(path: Path, run: GanRun, evaluator, class_names) -> dict:
 def gan_part(run: GanRun, options: ReportOptions, figures: Path) -> Part:
     """Measures the GAN run and draws its figures (see the module docstring)."""
     from common.config import load_config
+    from common.errors import InputError
+    from common.runformat import GanFiles
     from compare.assess import assess_gan
     from compare.evaluator import EvaluatorConfig, load_evaluator
     from compare.metrics import run_dataset
     from gan import sample as gan_sample
     from gan.data import FASHION_MNIST_CLASSES
 
+    if run.summary is None:
+        raise InputError(f"--gan {run.path} holds no {GanFiles.SUMMARY}: the run did not finish an epoch; "
+                         "resume it or pass a finished run")
     dataset, run_data_dir = run_dataset(run.path)
     data_dir = options.data_dir or run_data_dir
     generator = gan_sample.load_generator(run.path)

@@ -22,6 +22,7 @@ from common.atomic import write_json
 from common.cli import run_cli
 from common.config import load_config
 from common.errors import ConfigError, InputError
+from common.runformat import GanFiles
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 from compare.gan_metrics import DEFAULT_N
 
@@ -33,7 +34,7 @@ else:  # pragma: no cover
 
 def run_dataset(run_dir: Path) -> tuple[str, str | None]:
     """Returns (dataset, data_dir) from a GAN run's `config.toml` (Fashion-MNIST when it says nothing)."""
-    path = run_dir / "config.toml"
+    path = run_dir / GanFiles.CONFIG
     try:
         data = tomllib.loads(path.read_text()).get("data", {}) if path.is_file() else {}
     except (OSError, tomllib.TOMLDecodeError) as e:
@@ -106,7 +107,7 @@ def measure_run(
         )
     )
     if write and run_dir.is_dir():
-        write_json(run_dir / "metrics.json", result)
+        write_json(run_dir / GanFiles.METRICS, result)
     return result
 
 

@@ -41,10 +41,11 @@ from common.atomic import write_json
 from common.cli import run_cli
 from common.errors import ConfigError, InputError
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
+from nst.config import GATYS_CONTENT_LAYER, GATYS_STYLE_LAYERS
 
 EVAL_SIZE = 512
-STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
-CONTENT_LAYER = "block4_conv2"
+STYLE_LAYERS = GATYS_STYLE_LAYERS
+CONTENT_LAYER = GATYS_CONTENT_LAYER
 SWD_PROJECTIONS = 64
 
 
@@ -143,7 +144,7 @@ class NSTScorer:
             "swd_layers", "shape", ...settings}`.
         """
         from nst.images import resize
-        from nst.losses import content_loss, gram_matrix, style_layer_loss
+        from nst.losses import content_balance, content_loss, gram_matrix, style_balance, style_layer_loss
 
         pixels = resize(self.load(image), targets.shape)
         feats = self.features(pixels)
@@ -151,9 +152,8 @@ class NSTScorer:
         for k in STYLE_LAYERS:
             a = targets.grams[k]
             loss = float(style_layer_loss(gram_matrix(feats[k], normalize=True), a, normalize=True))
-            style_layers[k] = loss / (float(np.sum(np.square(a, dtype=np.float64))) / 4.0)
+            style_layers[k] = loss * style_balance(a)
         mse = float(content_loss(feats[CONTENT_LAYER], targets.content, normalize=True))
-        energy = float(np.mean(np.square(targets.content, dtype=np.float64)))
         swd_layers = {
             k: sliced_wasserstein(feats[k].reshape(-1, feats[k].shape[-1]), targets.style_features[k],
                                   self.projections, self.seed + i)  # fmt: skip
@@ -162,7 +162,7 @@ class NSTScorer:
         return {
             "style_distance": float(np.mean(list(style_layers.values()))),
             "style_layers": style_layers,
-            "content_distance": mse / energy if energy > 0 else mse,
+            "content_distance": mse * content_balance(targets.content),
             "content_mse": mse,
             "content_layer": CONTENT_LAYER,
             "swd": float(np.mean(list(swd_layers.values()))),

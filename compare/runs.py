@@ -1,10 +1,11 @@
-"""Reading GAN and style transfer run directories for the report (read only, tolerant of gaps).
+"""Reading GAN and style transfer run directories for the report (read only).
 
-A GAN run (`python -m gan.train`) holds `config.toml`, `history.csv`, `samples/epoch_NNN.png`,
-`samples.gif`, `generator.keras`, `summary.json` (timing, parameters, peak memory) and, once measured,
-`metrics.json`. A style transfer run (`python -m nst.transfer`) holds `config.toml`, `final.png`,
-`frames/`, `progress.gif`, `losses.csv`, `losses.png` and `summary.json`. Optional files that are
-missing become None or empty lists, and the report says what it could not show.
+The files and the summaries are `common.runformat`'s: a GAN run (`python -m gan.train`, `GanFiles`)
+holds `config.toml`, `history.csv`, `samples/epoch_NNN.png`, `samples.gif`, `generator.keras`,
+`summary.json` (`GanSummary`) and, once measured, `metrics.json`. A style transfer run
+(`python -m nst.transfer`, `NstFiles`) holds `config.toml`, `inputs/`, `final.png`, `frames/`,
+`progress.gif`, `losses.csv`, `losses.png` and `summary.json` (`NstSummary`). Optional files that
+are missing become None or empty lists, and the report says what it could not show.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 
 from common.errors import InputError
+from common.runformat import GanFiles, GanSummary, NstFiles, NstSummary
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -77,7 +79,7 @@ class GanRun:
     Attributes:
         path: the run directory.
         config: `config.toml` as a dict.
-        summary: `summary.json` (None when absent).
+        summary: `summary.json` (None when absent: a run stopped before it wrote one).
         history: `history.csv` rows (epoch, d_loss, g_loss, d_real, d_fake, seconds).
         grids: `samples/epoch_NNN.png` files, by epoch.
         metrics: `metrics.json` (None until `compare.metrics` has run).
@@ -85,7 +87,7 @@ class GanRun:
 
     path: Path
     config: dict
-    summary: dict | None
+    summary: GanSummary | None
     history: list[dict]
     grids: list[tuple[int, Path]]
     metrics: dict | None
@@ -95,21 +97,26 @@ class GanRun:
         """Reads a GAN run directory.
 
         Raises:
-            InputError: not a folder, or no `generator.keras` in it.
+            InputError: not a folder, no `generator.keras` in it, or a `summary.json` of another format.
         """
         path = Path(path)
         if not path.is_dir():
             raise InputError(f"--gan {path} is not a folder; pass a run directory of python -m gan.train")
-        if not (path / "generator.keras").is_file():
-            raise InputError(f"--gan {path} holds no generator.keras; pass a finished run of python -m gan.train")
-        grids = sorted(((_number(p.stem), p) for p in (path / "samples").glob("epoch_*.png")), key=lambda t: t[0])
+        if not (path / GanFiles.GENERATOR).is_file():
+            raise InputError(
+                f"--gan {path} holds no {GanFiles.GENERATOR}; pass a finished run of python -m gan.train"
+            )
+        grids = sorted(
+            ((_number(p.stem), p) for p in (path / GanFiles.SAMPLES_DIR).glob(GanFiles.SAMPLE_GLOB)),
+            key=lambda t: t[0],
+        )
         return cls(
             path=path,
-            config=_read_toml(path / "config.toml"),
-            summary=_read_json(path / "summary.json"),
-            history=read_csv(path / "history.csv"),
+            config=_read_toml(path / GanFiles.CONFIG),
+            summary=GanSummary.read(path) if (path / GanFiles.SUMMARY).is_file() else None,
+            history=read_csv(path / GanFiles.HISTORY),
             grids=grids,
-            metrics=_read_json(path / "metrics.json"),
+            metrics=_read_json(path / GanFiles.METRICS),
         )
 
 
@@ -120,7 +127,7 @@ class NstRun:
     Attributes:
         path: the run directory.
         config: `config.toml` as a dict.
-        summary: `summary.json` ({} when absent).
+        summary: `summary.json`.
         losses: `losses.csv` rows (step, scale, height, width, iteration, content, style, tv, total,
             seconds).
         final: `final.png`.
@@ -130,7 +137,7 @@ class NstRun:
 
     path: Path
     config: dict
-    summary: dict
+    summary: NstSummary
     losses: list[dict]
     final: Path
     frames: list[Path]
@@ -146,54 +153,63 @@ class NstRun:
             content, style: the images the run used, when its files do not say (or to override).
 
         Raises:
-            InputError: not a folder, or no `final.png`.
+            InputError: not a folder, no `final.png` or `summary.json`, or a summary of another format.
         """
         path = Path(path)
         if not path.is_dir():
             raise InputError(f"--nst {path} is not a folder; pass a run directory of python -m nst.transfer")
-        final = path / "final.png"
+        final = path / NstFiles.FINAL
         if not final.is_file():
-            raise InputError(f"--nst {path} holds no final.png; pass a finished run of python -m nst.transfer")
-        summary = _read_json(path / "summary.json") or {}
-        # nst.transfer names frames by global step (000150.png); sort by the numbers in the name.
-        frames = sorted((path / "frames").glob("*.png"), key=lambda p: ([int(d) for d in re.findall(r"\d+", p.stem)], p.name))
-        found_content, found_styles = _inputs_from(summary, path)
+            raise InputError(
+                f"--nst {path} holds no {NstFiles.FINAL}; pass a finished run of python -m nst.transfer"
+            )
+        summary = NstSummary.read(path)
+        frames = sorted((path / NstFiles.FRAMES_DIR).glob("*.png"), key=lambda p: _number(p.stem))
+        found_content, found_styles = _inputs_from(path)
         content_path = Path(content) if content else found_content
         styles = [Path(style)] if style else found_styles
+        if content_path is None or not styles:
+            raise InputError(f"the style transfer run {path} does not name its content and style images; "
+                             "pass --nst-content PATH and --nst-style PATH")
         for label, p in [("content", content_path)] + [("style", s) for s in styles]:
             if p is not None and not p.is_file():
                 raise InputError(
                     f"the {label} image {p} of the run {path} is not there; pass --nst-content/--nst-style to name it"
                 )
-        return cls(path, _read_toml(path / "config.toml"), summary, read_csv(path / "losses.csv"), final, frames,
-                   content_path, styles)  # fmt: skip
+        return cls(path, _read_toml(path / NstFiles.CONFIG), summary, read_csv(path / NstFiles.LOSSES_CSV), final,
+                   frames, content_path, styles)  # fmt: skip
+
+    @property
+    def num_scales(self) -> int:
+        """How many coarse-to-fine scales the run has (`losses.csv` counts them 1 ... num_scales)."""
+        return len(self.summary.scales)
+
+    @property
+    def saved_content(self) -> Path:
+        """The content image as the run loaded it (`inputs/content.png`), else `content`."""
+        saved = self.path / NstFiles.INPUTS_DIR / NstFiles.CONTENT
+        return saved if saved.is_file() else self.content
+
+    @property
+    def saved_styles(self) -> list[Path]:
+        """The style images as the run loaded them (`inputs/style-N.png`), else `styles`."""
+        saved = sorted((self.path / NstFiles.INPUTS_DIR).glob(NstFiles.STYLE_GLOB), key=lambda p: _number(p.stem))
+        return saved or self.styles
 
 
-def _inputs_from(summary: dict, run: Path) -> tuple[Path | None, list[Path]]:
+def _inputs_from(run: Path) -> tuple[Path | None, list[Path]]:
     """Finds the content and style images of an NST run.
 
     `nst.transfer` writes `inputs/sources.json` (the original paths) and the images as loaded
     (`inputs/content.png`, `inputs/style-N.png`); the original files are preferred (sharper at the
-    evaluation size) when they still exist, else the saved copies. Older or hand-made runs may name
-    them in `summary.json` instead (`content`, `styles`).
+    evaluation size) when they still exist, else the saved copies.
     """
-
-    def resolve(value) -> Path | None:
-        if not isinstance(value, str) or not value:
-            return None
-        p = Path(value)
-        if not p.is_absolute() and not p.exists() and (run / p).exists():
-            p = run / p
-        return p
-
-    sources = _read_json(run / "inputs" / "sources.json") or {}
-    saved_content = run / "inputs" / "content.png"
-    saved_styles = sorted((run / "inputs").glob("style-*.png"), key=lambda p: _number(p.stem))
-    names = sources or summary
-    content = resolve(names.get("content"))
-    styles = names.get("styles") or names.get("style") or []
-    styles = [resolve(v) for v in ([styles] if isinstance(styles, str) else styles)]
-    styles = [s for s in styles if s is not None]
+    inputs = run / NstFiles.INPUTS_DIR
+    sources = _read_json(inputs / NstFiles.SOURCES) or {}
+    saved_content = inputs / NstFiles.CONTENT
+    saved_styles = sorted(inputs.glob(NstFiles.STYLE_GLOB), key=lambda p: _number(p.stem))
+    content = Path(sources["content"]) if sources.get("content") else None
+    styles = [Path(p) for p in sources.get("styles", [])]
     if (content is None or not content.is_file()) and saved_content.is_file():
         content = saved_content
     if (not styles or not all(s.is_file() for s in styles)) and saved_styles:

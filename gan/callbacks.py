@@ -24,23 +24,20 @@ import csv
 import io
 import math
 import os
-import signal
-import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import keras
 import numpy as np
 
 from common.atomic import atomic_path, write_text
-from gan.grid import load_png, make_grid, save_gif, save_png
+from common.images import load_png, make_grid, save_gif, save_png
+from common.plots import Panel, plot_panels
+from common.runformat import GanFiles
+from common.stop import StopFlag
 from gan.sample import generate
 
 HISTORY_COLUMNS = ("epoch", "d_loss", "g_loss", "d_real", "d_fake", "seconds")
-CHECKPOINT = "checkpoint.weights.h5"
-GENERATOR = "generator.keras"
 
 
 class TrainingGuard(keras.callbacks.Callback):
@@ -48,67 +45,45 @@ class TrainingGuard(keras.callbacks.Callback):
 
     - First Ctrl-C (SIGINT): finish the current epoch, save it, stop.
     - Second Ctrl-C, or SIGTERM: stop after the current batch; the unfinished epoch is dropped,
-      the last finished one stays saved.
+      the last finished one stays saved. One more signal aborts at once.
     - A non-finite loss (or weight): stop after the batch; the epoch is not saved.
 
+    The signals arrive through `stop`, a `common.stop.StopFlag` with epoch granularity; install
+    its handlers with `with guard.stop.installed(): model.fit(...)`.
+
     Attributes:
+        stop: the run's `StopFlag`.
         epoch_complete: at `on_epoch_end`, whether the epoch ran all its batches with finite
             losses and weights (the other callbacks record only complete epochs).
-        stop_signal: the name of the signal that stopped training ("SIGINT"/"SIGTERM"), or None.
         failure: what went non-finite, or None.
         epochs_done: the number of finished epochs so far.
     """
 
-    def __init__(self, initial_epoch: int = 0, message_stream=None):
+    def __init__(self, initial_epoch: int = 0, prog: str = "gan.train"):
         super().__init__()
+        self.stop = StopFlag(prog, epochs=True, describe=self._describe_stop)
         self.epochs_done = initial_epoch
         self.epoch_complete = False
-        self.stop_signal: str | None = None
         self.failure: str | None = None
-        self._stop_after_batch = False
-        self._stop_after_epoch = False
         self._batches = 0
         self._epoch = initial_epoch
-        self._stream = message_stream
 
-    # --- signals -------------------------------------------------------------------------------
+    @property
+    def stop_signal(self) -> str | None:
+        """The name of the signal that stopped training ("SIGINT"/"SIGTERM"), or None."""
+        return self.stop.signal_name
 
-    def request_stop(self, signal_name: str, now: bool) -> str:
-        """Asks training to stop after this epoch (`now=False`) or this batch; returns a message."""
-        self.stop_signal = signal_name
+    def _describe_stop(self, now: bool) -> str:
+        name = self.stop.signal_name
         if now:
-            self._stop_after_batch = True
             return (
-                f"{signal_name}: stopping after the current batch; epoch {self._epoch + 1} is dropped "
+                f"{name}: stopping after the current batch; epoch {self._epoch + 1} is dropped "
                 f"and the state after epoch {self.epochs_done} is kept"
             )
-        self._stop_after_epoch = True
         return (
-            f"{signal_name}: finishing epoch {self._epoch + 1} and saving it, then stopping "
+            f"{name}: finishing epoch {self._epoch + 1} and saving it, then stopping "
             "(press Ctrl-C again to stop after the current batch instead)"
         )
-
-    @contextlib.contextmanager
-    def catch_signals(self) -> Iterator[None]:
-        """Within the block, SIGINT and SIGTERM call `request_stop` instead of killing Python.
-
-        Only the main thread can install signal handlers; elsewhere this does nothing.
-        """
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-
-        def on_signal(signum, frame):
-            name = signal.Signals(signum).name
-            now = signum != signal.SIGINT or self._stop_after_epoch or self._stop_after_batch
-            print(f"\n{self.request_stop(name, now)}", file=self._stream or sys.stderr, flush=True)
-
-        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            yield
-        finally:
-            for s, handler in previous.items():
-                signal.signal(s, handler)
 
     # --- callback hooks ------------------------------------------------------------------------
 
@@ -123,7 +98,7 @@ class TrainingGuard(keras.callbacks.Callback):
         if bad:
             self.failure = f"{bad} at epoch {self._epoch + 1}, batch {batch + 1}"
             self.model.stop_training = True
-        elif self._stop_after_batch:
+        elif self.stop.after_step:
             self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
@@ -137,7 +112,7 @@ class TrainingGuard(keras.callbacks.Callback):
         self.epoch_complete = self.failure is None and ran_all
         if self.epoch_complete:
             self.epochs_done = epoch + 1
-        if self.failure or self._stop_after_epoch or self._stop_after_batch:
+        if self.failure or self.stop.after_epoch or self.stop.after_step:
             self.model.stop_training = True
 
 
@@ -189,8 +164,8 @@ class SampleGrid(keras.callbacks.Callback):
 
     def __init__(self, run_dir, guard: TrainingGuard, n=64, seed=0, every=1, scale=2, frame_ms=400):
         super().__init__()
-        self.folder = Path(run_dir) / "samples"
-        self.gif = Path(run_dir) / "samples.gif"
+        self.folder = Path(run_dir) / GanFiles.SAMPLES_DIR
+        self.gif = Path(run_dir) / GanFiles.GIF
         self.guard, self.n, self.seed, self.every = guard, n, seed, every
         self.scale, self.frame_ms = scale, frame_ms
 
@@ -205,7 +180,7 @@ class SampleGrid(keras.callbacks.Callback):
     def write_grid(self, epochs_done: int) -> Path:
         """Writes `samples/epoch_NNN.png` for the model as it is now; returns its path."""
         images = generate(self.model.sampler, self.n, self.seed)
-        return save_png(make_grid(images, scale=self.scale), self.folder / f"epoch_{epochs_done:03d}.png")
+        return save_png(make_grid(images, scale=self.scale), self.folder / GanFiles.sample_grid(epochs_done))
 
     def on_train_end(self, logs=None):
         if self.guard.epochs_done >= self.params["epochs"]:
@@ -215,7 +190,7 @@ class SampleGrid(keras.callbacks.Callback):
         """Writes `samples.gif` from every grid up to the finished epochs; returns its path."""
         frames = [
             load_png(p)
-            for p in sorted(self.folder.glob("epoch_*.png"))
+            for p in sorted(self.folder.glob(GanFiles.SAMPLE_GLOB))
             if _epoch_of(p) is not None and _epoch_of(p) <= self.guard.epochs_done
         ]
         if not frames:
@@ -242,8 +217,7 @@ class HistoryWriter(keras.callbacks.Callback):
 
     def __init__(self, run_dir, guard: TrainingGuard, initial_epoch: int = 0):
         super().__init__()
-        self.csv_path = Path(run_dir) / "history.csv"
-        self.plot_path = Path(run_dir) / "losses.png"
+        self.csv_path = Path(run_dir) / GanFiles.HISTORY
         self.guard = guard
         self.rows = [r for r in read_history(self.csv_path) if r["epoch"] <= initial_epoch]
         self._start = time.perf_counter()
@@ -268,14 +242,20 @@ class HistoryWriter(keras.callbacks.Callback):
 
     def write(self) -> None:
         """Rewrites `history.csv` and `losses.png` from `rows`."""
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=HISTORY_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for row in self.rows:
-            writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
-        write_text(self.csv_path, out.getvalue())
-        if self.rows:
-            plot_history(self.rows, self.plot_path)
+        write_history(self.csv_path.parent, self.rows)
+
+
+def write_history(run_dir: str | os.PathLike, rows: list[dict]) -> None:
+    """Writes `history.csv` (columns `HISTORY_COLUMNS`) and, with rows, `losses.png` into `run_dir`."""
+    run_dir = Path(run_dir)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=HISTORY_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
+    write_text(run_dir / GanFiles.HISTORY, out.getvalue())
+    if rows:
+        plot_history(rows, run_dir / GanFiles.LOSSES_PNG)
 
 
 def read_history(path: str | os.PathLike) -> list[dict]:
@@ -295,28 +275,24 @@ def read_history(path: str | os.PathLike) -> list[dict]:
     return rows
 
 
-def plot_history(rows: list[dict], path: str | os.PathLike) -> Path:
-    """Plots losses and discriminator outputs per epoch into a PNG (matplotlib, Agg) atomically."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
+def loss_panels(rows: list[dict]) -> list[Panel]:
+    """The two panels of a GAN's curves per epoch: both losses, and D's mean outputs (`common.plots`)."""
     epochs = [r["epoch"] for r in rows]
-    fig = Figure(figsize=(9, 3.6), layout="constrained")
-    FigureCanvasAgg(fig)
-    ax_loss, ax_d = fig.subplots(1, 2)
-    for key in ("d_loss", "g_loss"):
-        ax_loss.plot(epochs, [r[key] for r in rows], marker="o", label=key)
-    ax_loss.set(xlabel="epoch", ylabel="binary cross-entropy", title="losses")
-    for key, label in (("d_real", "on real images"), ("d_fake", "on generated images")):
-        ax_d.plot(epochs, [r[key] for r in rows], marker="o", label=label)
-    ax_d.set(xlabel="epoch", ylabel="mean D output = P(fake)", title="discriminator", ylim=(-0.02, 1.02))
-    for ax in (ax_loss, ax_d):
-        ax.legend()
-        ax.grid(alpha=0.3)
-        ax.xaxis.get_major_locator().set_params(integer=True)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    return Path(path)
+
+    def series(names):
+        return {label: [r[key] for r in rows] for key, label in names if rows and key in rows[0]}
+
+    return [
+        Panel(epochs, series((("d_loss", "discriminator loss"), ("g_loss", "generator loss"))), "epoch",
+              "binary cross-entropy", "GAN losses (a game, not a descent)", whole_x=True, markers=True),
+        Panel(epochs, series((("d_real", "D on real images"), ("d_fake", "D on generated images"))), "epoch",
+              "mean D output = P(fake)", "discriminator outputs", whole_x=True, markers=True, ylim=(-0.02, 1.02)),
+    ]  # fmt: skip
+
+
+def plot_history(rows: list[dict], path: str | os.PathLike) -> Path:
+    """Plots `loss_panels(rows)` into a PNG atomically."""
+    return plot_panels(loss_panels(rows), path, width=10, height=3.8)
 
 
 class Checkpoint(keras.callbacks.Callback):
@@ -339,8 +315,8 @@ class Checkpoint(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if self.guard.epoch_complete:
             self.model.epochs_done.assign(epoch + 1)
-            save_model_atomic(self.model.sampler, self.run_dir / GENERATOR)
-            save_weights_atomic(self.model, self.run_dir / CHECKPOINT)
+            save_model_atomic(self.model.sampler, self.run_dir / GanFiles.GENERATOR)
+            save_weights_atomic(self.model, self.run_dir / GanFiles.CHECKPOINT)
 
 
 def save_model_atomic(model: keras.Model, path: str | os.PathLike) -> Path:

@@ -29,9 +29,8 @@ import numpy as np
 
 from common.cli import run_cli
 from common.errors import ConfigError, InputError
+from common.runformat import GanFiles
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
-
-GENERATOR_FILE = "generator.keras"
 
 
 def load_generator(path: str | os.PathLike):
@@ -49,10 +48,10 @@ def load_generator(path: str | os.PathLike):
     """
     path = Path(path)
     if path.is_dir():
-        model_path = path / GENERATOR_FILE
+        model_path = path / GanFiles.GENERATOR
         if not model_path.is_file():
             raise InputError(
-                f"{path} holds no {GENERATOR_FILE}; name a run directory of gan.train that finished "
+                f"{path} holds no {GanFiles.GENERATOR}; name a run directory of gan.train that finished "
                 "at least one epoch, or the .keras file itself"
             )
     elif path.is_file():
@@ -126,7 +125,7 @@ def generate(generator, n: int, seed: int = 0, batch_size: int = 256) -> np.ndar
 
 def images_from_latent(generator, latent: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """Runs the generator (inference mode) on latent vectors [N, D]; returns uint8 [N, H, W, C]."""
-    from gan.grid import to_uint8
+    from common.images import to_uint8
     from gan.models import output_range
 
     value_range = output_range(generator)
@@ -206,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import_tensorflow_quietly()
     generator = load_generator(args.model)
     folder = Path(args.model) if Path(args.model).is_dir() else Path(args.model).parent
-    from gan.grid import make_grid, save_gif, save_png
+    from common.images import make_grid, save_gif, save_png
 
     written = []
     if args.interpolate:

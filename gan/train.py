@@ -3,9 +3,9 @@
     python -m gan.train                                     # the default recipe, a fresh runs/gan-*/
     python -m gan.train --config configs/gan/seed.toml      # the reference notebook's GAN
     python -m gan.train --epochs 2 --limit 8192 --out runs/quick
-    python -m gan.train --out runs/quick --resume           # continue a stopped or killed run
+    python -m gan.train --resume runs/quick                 # continue a stopped or killed run
 
-A run directory holds `config.toml`, `history.csv`, `losses.png`, `samples/epoch_NNN.png`,
+A run directory (`common.runformat.GanFiles`) holds `config.toml`, `history.csv`, `losses.png`, `samples/epoch_NNN.png`,
 `samples.gif`, `generator.keras`, `checkpoint.weights.h5`, `summary.json` and, with
 `--tensorboard`, `tensorboard/` (see `gan.callbacks` for how they are kept consistent).
 
@@ -28,6 +28,7 @@ from pathlib import Path
 from common.cli import add_config_arguments, run_cli
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 from common.config import load_config, save_config
+from common.runformat import GanFiles, GanSummary
 from common.errors import ConfigError, InputError, SuiteError, TrainingError
 from gan.config import GANConfig
 
@@ -55,7 +56,7 @@ def train(
     callbacks: Sequence = (),
     verbose: int | None = None,
     handle_signals: bool = True,
-) -> dict:
+) -> GanSummary:
     """Trains a GAN and writes everything into `run_dir`.
 
     Args:
@@ -69,7 +70,7 @@ def train(
         handle_signals: turn Ctrl-C / SIGTERM into a clean stop at a safe point (main thread).
 
     Returns:
-        The summary also written to `summary.json`.
+        The `GanSummary` also written to `summary.json`.
 
     Raises:
         DataError: the training images cannot be found or read.
@@ -93,7 +94,7 @@ def train(
     if resume:
         _check_resumable(config, run_dir)
         _remove_temporaries(run_dir)
-    save_config(config, run_dir / "config.toml")
+    save_config(config, run_dir / GanFiles.CONFIG)
 
     import keras
     import tensorflow as tf
@@ -105,7 +106,7 @@ def train(
     keras.utils.set_random_seed(config.seed)
     with strategy.scope():
         gan = build_gan(config, images.shape[1:])
-        checkpoint = run_dir / cb.CHECKPOINT
+        checkpoint = run_dir / GanFiles.CHECKPOINT
         if resume and checkpoint.exists():
             load_checkpoint(gan, checkpoint)
     initial_epoch = int(gan.epochs_done.numpy())
@@ -130,7 +131,7 @@ def train(
         cb.Checkpoint(run_dir, guard),
     ]
     if config.output.tensorboard:
-        callback_list.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), write_graph=False))
+        callback_list.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / GanFiles.TENSORBOARD_DIR), write_graph=False))
     callback_list += list(callbacks)
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
@@ -138,7 +139,7 @@ def train(
     start = time.perf_counter()
     # With nothing left to train (a finished run resumed), fit runs no epoch but still calls
     # on_train_end, which rewrites the GIF in case the run was killed just before writing it.
-    with guard.catch_signals() if handle_signals else contextlib.nullcontext():
+    with guard.stop.installed() if handle_signals else contextlib.nullcontext():
         gan.fit(
             dataset, epochs=epochs, initial_epoch=initial_epoch, shuffle=False, verbose=verbose, callbacks=callback_list
         )
@@ -155,8 +156,8 @@ def train(
         stopped = guard.stop_signal or "a callback"
         raise TrainingInterrupted(
             f"stopped by {stopped} after {guard.epochs_done} of {epochs} epochs; the state is saved in {run_dir}. "
-            f"Continue with: python -m gan.train --out {run_dir} --resume",
-            exit_code={"SIGINT": 130, "SIGTERM": 143}.get(guard.stop_signal or "", 1),
+            f"Continue with: python -m gan.train --resume {run_dir}",
+            exit_code=guard.stop.exit_code,
             epochs_done=guard.epochs_done,
         )
     return summary
@@ -224,7 +225,7 @@ def load_checkpoint(gan, path: Path) -> None:
 
 def _check_resumable(config: GANConfig, run_dir: Path) -> None:
     """On resume the networks must be the ones the checkpoint was trained with."""
-    saved_path = run_dir / "config.toml"
+    saved_path = run_dir / GanFiles.CONFIG
     if not saved_path.is_file():
         raise InputError(f"--resume: {run_dir} holds no run to continue (no config.toml there)")
     try:
@@ -246,26 +247,21 @@ def _check_resumable(config: GANConfig, run_dir: Path) -> None:
 
 def _remove_temporaries(run_dir: Path) -> None:
     """Deletes temporary files a killed run left (`common.atomic` names them `.NAME.*.tmp*`)."""
-    for folder in (run_dir, run_dir / "samples"):
+    for folder in (run_dir, run_dir / GanFiles.SAMPLES_DIR):
         if folder.is_dir():
             for path in folder.glob(".*.tmp*"):
                 if path.is_file():
                     path.unlink(missing_ok=True)
 
 
-def write_summary(config: GANConfig, run_dir: Path, gan, images, epochs_done: int, fit_seconds: float) -> dict:
-    """Writes `summary.json`: cost and size figures `compare/` reads, and returns them.
-
-    Keys: epochs (finished), epochs_planned, images_seen, train_seconds (sum of finished epochs'
-    wall time, over every resume), images_per_second, generator_params, discriminator_params,
-    peak_rss_mb (this process), seconds_per_image (generating, batch of 256 after a warm-up),
-    image_shape, batch_size, dataset, strategy, replicas, last (the last history row).
-    """
-    from common.atomic import write_json
+def write_summary(
+    config: GANConfig, run_dir: Path, gan, images, epochs_done: int, fit_seconds: float
+) -> GanSummary:
+    """Writes `summary.json` (`common.runformat.GanSummary`), the figures `compare/` reads, and returns it."""
     from gan.callbacks import read_history
     from gan.sample import generate
 
-    rows = [r for r in read_history(run_dir / "history.csv") if r["epoch"] <= epochs_done]
+    rows = [r for r in read_history(run_dir / GanFiles.HISTORY) if r["epoch"] <= epochs_done]
     train_seconds = sum(r["seconds"] for r in rows)
     steps = len(images) // config.train.batch_size
     images_seen = len(rows) * steps * config.train.batch_size
@@ -274,26 +270,29 @@ def write_summary(config: GANConfig, run_dir: Path, gan, images, epochs_done: in
     t0 = time.perf_counter()
     generate(gan.sampler, n, seed=2)
     seconds_per_image = (time.perf_counter() - t0) / n
-    summary = {
-        "epochs": epochs_done,
-        "epochs_planned": config.train.epochs,
-        "images_seen": images_seen,
-        "train_seconds": round(train_seconds, 3),
-        "images_per_second": round(images_seen / train_seconds, 2) if train_seconds > 0 else None,
-        "generator_params": int(gan.generator.count_params()),
-        "discriminator_params": int(gan.discriminator.count_params()),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "seconds_per_image": seconds_per_image,
-        "image_shape": [int(s) for s in images.shape[1:]],
-        "batch_size": config.train.batch_size,
-        "dataset": config.data.dataset,
-        "training_images": len(images),
-        "strategy": config.strategy,
-        "replicas": int(gan.distribute_strategy.num_replicas_in_sync),
-        "last": rows[-1] if rows else None,
-        "this_process_fit_seconds": round(fit_seconds, 3),
-    }
-    write_json(run_dir / "summary.json", summary)
+    generator_parameters = int(gan.generator.count_params())
+    discriminator_parameters = int(gan.discriminator.count_params())
+    summary = GanSummary(
+        epochs=epochs_done,
+        epochs_planned=config.train.epochs,
+        images_seen=images_seen,
+        seconds=round(train_seconds, 3),
+        invocation_seconds=round(fit_seconds, 3),
+        images_per_second=round(images_seen / train_seconds, 2) if train_seconds > 0 else None,
+        seconds_per_image=seconds_per_image,
+        parameters=generator_parameters + discriminator_parameters,
+        generator_parameters=generator_parameters,
+        discriminator_parameters=discriminator_parameters,
+        peak_memory_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        image_shape=tuple(int(s) for s in images.shape[1:]),
+        batch_size=config.train.batch_size,
+        dataset=config.data.dataset,
+        training_images=len(images),
+        strategy=config.strategy,
+        replicas=int(gan.distribute_strategy.num_replicas_in_sync),
+        last=rows[-1] if rows else None,
+    )
+    summary.write(run_dir)
     return summary
 
 
@@ -321,8 +320,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--resume",
-        action="store_true",
-        help="continue the run in --out from its last finished epoch, with its config.toml",
+        nargs="?",
+        const=True,
+        metavar="RUN_DIR",
+        help="continue the run in RUN_DIR from its last finished epoch, with its config.toml; repeated flags "
+        "must resolve to that config, except that --set and the flags may change train.* keys when --config "
+        "is not repeated (`--out RUN_DIR --resume` is the old spelling, still accepted)",
     )
     return parser
 
@@ -339,33 +342,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         "data.dataset": args.dataset,
         "output.tensorboard": args.tensorboard,
     }
-    if args.resume:
-        if args.out is None:
-            raise InputError("--resume needs --out RUN_DIR naming the run to continue")
-        if args.config is not None:
-            raise ConfigError(
-                "--resume continues with the run's own config.toml; drop --config (change keys with --set)"
-            )
-        base = Path(args.out) / "config.toml"
-        if not base.is_file():
-            raise InputError(f"--resume: {args.out} holds no run to continue (no config.toml there)")
+    resume_dir = _resume_dir(args)
+    if resume_dir is not None:
+        config = _resumed_config(resume_dir, args, values)
+        args.out = resume_dir
     else:
-        base = args.config
-    config = load_config(GANConfig, base, args.overrides, values)
+        config = load_config(GANConfig, args.config, args.overrides, values)
 
     from common.rundir import create_run_dir
 
     # Folders this call creates, removed again if it fails before writing anything into them.
     planned = [Path("runs")] if args.out is None else [p for p in (Path(args.out), *Path(args.out).parents)]
     created = [p for p in planned if not p.exists()]
-    run_dir = create_run_dir(args.out, "gan", resume=args.resume)
+    run_dir = create_run_dir(args.out, "gan", resume=resume_dir is not None)
     if args.out is None:
         created.append(run_dir)
     configure_tensorflow(onednn=True)
     import_tensorflow_quietly()
     print(f"gan.train: run directory {run_dir}", file=sys.stderr, flush=True)
     try:
-        summary = train(config, run_dir, resume=args.resume)
+        summary = train(config, run_dir, resume=resume_dir is not None)
     except TrainingInterrupted as e:
         print(f"gan.train: {e}", file=sys.stderr)
         return e.exit_code
@@ -376,11 +372,54 @@ def main(argv: Sequence[str] | None = None) -> int:
                 folder.rmdir()  # only succeeds when empty
         raise
     print(
-        f"gan.train: {summary['epochs']} epochs, {summary['images_per_second']} images/s; wrote {run_dir}. "
+        f"gan.train: {summary.epochs} epochs, {summary.images_per_second} images/s; wrote {run_dir}. "
         f"Sample with: python -m gan.sample {run_dir}",
         file=sys.stderr,
     )
     return 0
+
+
+def _resume_dir(args) -> str | None:
+    """The run `--resume RUN_DIR` (or the old `--out RUN_DIR --resume`) names, or None."""
+    if args.resume is None:
+        return None
+    if args.resume is True:
+        if args.out is None:
+            raise InputError("--resume needs the run directory to continue: --resume RUN_DIR")
+        print(f"gan.train: note: `--out {args.out} --resume` is the old spelling of `--resume {args.out}`",
+              file=sys.stderr)  # fmt: skip
+        return args.out
+    if args.out is not None and Path(args.out) != Path(args.resume):
+        raise ConfigError(f"--out {args.out} and --resume {args.resume} name different runs; drop --out")
+    return args.resume
+
+
+def _resumed_config(run_dir: str, args, values: dict) -> GANConfig:
+    """The config of a resumed run: its saved config.toml, which repeated flags may not contradict.
+
+    Without `--config`, `--set` and the flags apply over the saved config (to train longer, say);
+    `gan.train`'s `_check_resumable` refuses changes to model.* keys later. With `--config` (the
+    original command repeated), the flags must resolve to the saved config exactly.
+
+    Raises:
+        InputError: RUN_DIR holds no run.
+        ConfigError: the repeated flags resolve to another config; the message names the keys.
+    """
+    from common.config import config_differences
+
+    saved_path = Path(run_dir) / GanFiles.CONFIG
+    if not saved_path.is_file():
+        raise InputError(f"--resume: {run_dir} holds no run to continue (no {GanFiles.CONFIG} there)")
+    if args.config is None:
+        return load_config(GANConfig, saved_path, args.overrides, values)
+    saved = load_config(GANConfig, saved_path)
+    differing = config_differences(saved, load_config(GANConfig, args.config, args.overrides, values))
+    if differing:
+        raise ConfigError(
+            f"--resume {run_dir}: the repeated flags differ from the run's {GanFiles.CONFIG} in "
+            f"{', '.join(differing)}; drop --config to continue with the saved config (--set may change train.* keys)"
+        )
+    return saved
 
 
 if __name__ == "__main__":

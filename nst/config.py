@@ -21,6 +21,9 @@ from typing import Literal
 from nst.vgg import check_layers
 
 GATYS_STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
+"""The style layers of Gatys et al. (2015), conv1 of each block; also `compare.nst_metrics`'s."""
+GATYS_CONTENT_LAYER = "block4_conv2"
+"""The content layer of Gatys et al. (2015); also `compare.nst_metrics`'s."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,7 +91,7 @@ class LossConfig:
             without this `block4_conv1` outweighs `block1_conv1` by about 1e6. Only with `normalize`.
     """
 
-    content_layers: dict[str, float] = dataclasses.field(default_factory=lambda: {"block4_conv2": 1.0})
+    content_layers: dict[str, float] = dataclasses.field(default_factory=lambda: {GATYS_CONTENT_LAYER: 1.0})
     style_layers: dict[str, float] = dataclasses.field(
         default_factory=lambda: {name: 0.2 for name in GATYS_STYLE_LAYERS}
     )

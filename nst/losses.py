@@ -30,6 +30,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
+import numpy as np
+
 
 def gram_matrix(features, normalize: bool = True):
     """Gram matrix of each feature map: channel-by-channel inner products over positions.
@@ -93,6 +95,38 @@ def style_layer_loss(gram, target_gram, normalize: bool = True, image_pixels=Non
         raise ValueError("style_layer_loss(normalize=False) needs image_pixels (H * W of the image)")
     pixels = tf.cast(image_pixels, tf.float32)
     return squared / (4.0 * 3.0**2 * pixels**2)
+
+
+def content_balance(target) -> float:
+    """The balance factor of a content layer: 1 / its normalized content loss for all-zero features.
+
+    That loss is mean(P^2), so the balanced loss of the layer starts near 1 (`loss.balance`; also
+    `compare.nst_metrics`'s relative content distance).
+
+    Args:
+        target: the layer's target features P, any shape (array or eager tensor).
+
+    Returns:
+        1 / mean(P^2), or 1 when P is all zero.
+    """
+    energy = float(np.mean(np.square(np.asarray(target, np.float64))))
+    return 1.0 / energy if energy > 0 else 1.0
+
+
+def style_balance(target_gram) -> float:
+    """The balance factor of a style layer: 1 / its normalized style loss for all-zero features.
+
+    That loss is sum(A^2) / 4 (`style_layer_loss` with G = 0), so every balanced layer starts near
+    1 and the layer weights mean what they say (`loss.balance`; also `compare.nst_metrics`).
+
+    Args:
+        target_gram: the layer's normalized target Gram matrix A [N, N] (array or eager tensor).
+
+    Returns:
+        4 / sum(A^2), or 1 when A is all zero.
+    """
+    energy = float(np.sum(np.square(np.asarray(target_gram, np.float64)))) / 4.0
+    return 1.0 / energy if energy > 0 else 1.0
 
 
 def style_loss(grams: Mapping, targets: Mapping, layer_weights: Mapping[str, float], normalize: bool = True,

@@ -73,12 +73,8 @@ class Objective:
         style_factors = {k: one for k in self.style_layers}
         if balance:
             # Each layer's loss divided by its value for an all-zero generated feature map.
-            for k, target in content_targets.items():
-                energy = float(tf.reduce_mean(tf.square(target)))
-                content_factors[k] = tf.constant(1.0 / energy if energy > 0 else 1.0)
-            for k, gram in style_targets.items():
-                energy = float(tf.reduce_sum(tf.square(gram))) / 4.0
-                style_factors[k] = tf.constant(1.0 / energy if energy > 0 else 1.0)
+            content_factors = {k: tf.constant(losses.content_balance(t)) for k, t in content_targets.items()}
+            style_factors = {k: tf.constant(losses.style_balance(g)) for k, g in style_targets.items()}
         self._targets = (content_targets, {k: tf.convert_to_tensor(v, tf.float32) for k, v in style_targets.items()},
                          content_factors, style_factors)
 

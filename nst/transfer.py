@@ -1,7 +1,8 @@
 """Command line: `python -m nst.transfer [CONTENT STYLE...]`, neural style transfer into a run directory.
 
 Parses the flags, loads the config and the images, then calls `nst.stylize` and writes what its
-records carry. Everything it writes goes into the run directory (atomically):
+records carry. Everything it writes goes into the run directory, atomically (the names are
+`common.runformat.NstFiles`):
 
     config.toml     the resolved config (`--config` < `--set` < flags)
     inputs/         the content and style images as loaded (what `--resume` reads again)
@@ -12,8 +13,9 @@ records carry. Everything it writes goes into the run directory (atomically):
     losses.png      the loss curves
     final.png       the result (`-o FILE` writes a copy there too)
     progress.gif    the frames, upscaled to the final size
-    summary.json    sizes, iterations, seconds (this invocation; `optimization_seconds`: the whole
-                    run's optimization), final losses, peak memory, weights source
+    summary.json    `common.runformat.NstSummary`: sizes, iterations, seconds (the whole run's
+                    optimization; `invocation_seconds`: this invocation), final losses, peak memory,
+                    weights source
 
 Ctrl-C or SIGTERM stops at the end of the current iteration, saves `current.png` and the state, and
 prints how to resume; `kill -9` leaves the last saved state (at most `--save-every` iterations old).
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import resource
 import sys
 import tempfile
@@ -31,14 +34,20 @@ import time
 import warnings
 from pathlib import Path
 
-from common.atomic import atomic_path, write_json, write_text
+import numpy as np
+
+from common.atomic import write_json, write_text
 from common.cli import add_config_arguments, run_cli
 from common.config import load_config, save_config
 from common.errors import ConfigError, InputError, OutputError, TrainingError
+from common.images import evenly_spaced, save_gif
+from common.plots import Panel, plot_panels
 from common.rundir import create_run_dir
+from common.runformat import NstFiles, NstScale, NstSummary
 from common.stop import StopFlag
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 from nst.config import NSTConfig
+from nst.records import LOSS_NAMES
 
 PROG = "nst.transfer"
 
@@ -72,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--style-weights", nargs="+", type=float, metavar="W", help="blend weights, one per style image")
     parser.add_argument("--style-scale", type=float, metavar="S", help="style image size relative to the output")
     parser.add_argument("--init", choices=["content", "noise", "mixed", "style"], help="init.kind")
-    parser.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run in RUN_DIR")
+    parser.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run in RUN_DIR with its saved "
+                        "config and images (repeated flags and images must resolve to those)")
     return parser
 
 
@@ -91,10 +101,12 @@ def _run(args) -> int:
 
     started = time.time()
     if args.resume:
-        _refuse_with_resume(args)
+        if args.out is not None and Path(args.out) != Path(args.resume):
+            raise ConfigError(f"--out {args.out} and --resume {args.resume} name different runs; drop --out")
         run_dir = create_run_dir(args.resume, "nst", resume=True)
         overrides = {"weights": args.weights} if args.weights else {}
-        config = load_config(NSTConfig, run_dir / "config.toml", values=overrides)
+        config = load_config(NSTConfig, run_dir / NstFiles.CONFIG, values=overrides)
+        _check_repeated_flags(args, run_dir, config)
         content_path, style_paths = _saved_inputs(run_dir)
     else:
         config = load_config(NSTConfig, args.config, args.overrides, _flag_values(args))
@@ -124,7 +136,7 @@ def _run(args) -> int:
     if not args.resume:
         run_dir = create_run_dir(args.out, "nst")
         _save_inputs(run_dir, content, styles, content_path, style_paths)
-        save_config(config, run_dir / "config.toml")
+        save_config(config, run_dir / NstFiles.CONFIG)
     return _stylize_into(run_dir, config, content, styles, source, extractor, scales, output, started,
                          bool(args.resume))
 
@@ -136,9 +148,9 @@ def _stylize_into(run_dir, config, content, styles, source, extractor, scales, o
     from nst.records import Checkpoint
     from nst.stylizer import stylize
 
-    state_path = run_dir / "state.npz"
+    state_path = run_dir / NstFiles.STATE
     checkpoint = Checkpoint.load(state_path) if resumed and state_path.exists() else None
-    frames = run_dir / "frames"
+    frames = run_dir / NstFiles.FRAMES_DIR
     frames.mkdir(exist_ok=True)
     total_steps = scales[-1].first_step + scales[-1].iterations
     print(f"{PROG}: {len(scales)} scale(s) {', '.join(f'{s.shape[1]}x{s.shape[0]}' for s in scales)}, "
@@ -159,49 +171,53 @@ def _stylize_into(run_dir, config, content, styles, source, extractor, scales, o
         if record.message:
             print(f"\n{PROG}: warning: {record.message}", file=sys.stderr)
         if record.image is not None:
-            save_image(frames / f"{record.step:06d}.png", record.image)
+            save_image(frames / NstFiles.frame(record.step), record.image)
         if record.checkpoint is not None:
             record.checkpoint.save(state_path)
-            _write_losses_csv(run_dir / "losses.csv", record.checkpoint.history)
+            _write_losses_csv(run_dir / NstFiles.LOSSES_CSV, record.checkpoint.history)
 
     with stop.installed():
         result = stylize(content, styles, config, on_record, extractor, resume=checkpoint, should_stop=stop)
     print(file=sys.stdout, flush=True)
     history = result.history
-    _write_losses_csv(run_dir / "losses.csv", history)
+    _write_losses_csv(run_dir / NstFiles.LOSSES_CSV, history)
     if stop.signal is not None and not result.completed:
         result.checkpoint.save(state_path)
-        save_image(run_dir / "current.png", result.image)
+        save_image(run_dir / NstFiles.CURRENT, result.image)
         step = history[-1].step if history else 0
-        print(f"{PROG}: {stop.name} at step {step}/{total_steps}; saved {run_dir / 'current.png'} and the state. "
+        print(f"{PROG}: {stop.name} at step {step}/{total_steps}; saved {run_dir / NstFiles.CURRENT} and the state. "
               f"Continue with: python -m {PROG} --resume {run_dir}", file=sys.stderr)
         return 128 + stop.signal
-    save_image(run_dir / "final.png", result.image)
+    save_image(run_dir / NstFiles.FINAL, result.image)
     if output is not None:
         save_image(output, result.image)
-    _write_losses_png(run_dir / "losses.png", history, scales)
-    _write_gif(run_dir / "progress.gif", frames, result.image.shape[:2])
+    plot_panels([loss_panel(loss_rows(history))], run_dir / NstFiles.LOSSES_PNG, width=8, height=4)
+    _write_gif(run_dir / NstFiles.GIF, frames, result.image.shape[:2])
     final = history[-1] if history else None
-    summary = {
-        "completed": result.completed,
-        "content_shape": list(content.shape[:2]),
-        "scales": [{"height": s.shape[0], "width": s.shape[1], "iterations_planned": s.iterations,
-                    "iterations_run": sum(1 for r in history if r.scale == s.index)} for s in scales],
-        "iterations": len(history),
-        "seconds": round(time.time() - started, 2),  # this invocation, loading VGG19 included
-        "optimization_seconds": round(final.seconds, 2) if final else 0.0,  # all invocations, VGG19 loading excluded
-        "resumed": resumed,
-        "final_losses": final.losses if final else None,
-        "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "weights": source.describe(),
-        "messages": list(result.messages),
-        "output": str(output) if output else None,
-    }
-    write_json(run_dir / "summary.json", summary)
+    seconds = round(final.seconds, 2) if final else 0.0  # all invocations, VGG19 loading excluded
+    height, width = result.image.shape[:2]
+    summary = NstSummary(
+        completed=result.completed,
+        content_shape=(int(content.shape[0]), int(content.shape[1])),
+        scales=tuple(NstScale(height=s.shape[0], width=s.shape[1], iterations_planned=s.iterations,
+                              iterations_run=sum(1 for r in history if r.scale == s.index)) for s in scales),
+        iterations=len(history),
+        seconds=seconds,
+        invocation_seconds=round(time.time() - started, 2),  # this invocation, loading VGG19 included
+        seconds_per_image=seconds,
+        parameters=int(height * width * 3),
+        peak_memory_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        resumed=resumed,
+        final_losses=final.losses if final else None,
+        weights=source.describe(),
+        messages=tuple(result.messages),
+        output=str(output) if output else None,
+    )
+    summary.write(run_dir)
     if not result.completed:
-        raise TrainingError(f"{'; '.join(result.messages)}; the last good image is {run_dir / 'final.png'}")
-    print(f"{PROG}: wrote {run_dir / 'final.png'}" + (f" and {output}" if output else "")
-          + f" in {summary['seconds']:.0f} s", file=sys.stderr)
+        raise TrainingError(f"{'; '.join(result.messages)}; the last good image is {run_dir / NstFiles.FINAL}")
+    print(f"{PROG}: wrote {run_dir / NstFiles.FINAL}" + (f" and {output}" if output else "")
+          + f" in {summary.invocation_seconds:.0f} s", file=sys.stderr)
     return 0
 
 
@@ -223,14 +239,32 @@ def _flag_values(args) -> dict:
     }
 
 
-def _refuse_with_resume(args) -> None:
-    given = [flag for flag, value in [("images", args.images or args.style), ("--config", args.config),
-                                      ("--set", args.overrides), ("--out", args.out)] if value]
-    given += [f"--{name.replace('_', '-')}" for name in ("size", "iterations", "optimizer", "seed", "save_every",
-                                                         "preserve_colors", "style_weights", "style_scale", "init")
-              if getattr(args, name) is not None]
-    if given:
-        raise ConfigError(f"--resume continues a run with its saved config and images; drop {', '.join(given)}")
+def _check_repeated_flags(args, run_dir: Path, saved: NSTConfig) -> None:
+    """`--resume RUN_DIR` with the original command's flags and images: they must be the run's own.
+
+    Raises:
+        ConfigError: the flags resolve to another config than the saved one (`--weights` may
+            differ: the file may have moved), or other images; the message names what differs.
+    """
+    from common.config import config_differences
+
+    values = {k: v for k, v in _flag_values(args).items() if k != "weights"}
+    if args.config or args.overrides or any(v is not None for v in values.values()):
+        repeated = load_config(NSTConfig, args.config, args.overrides, {**values, "weights": saved.weights})
+        differing = config_differences(saved, repeated)
+        if differing:
+            raise ConfigError(f"--resume {run_dir}: the repeated flags differ from the run's {NstFiles.CONFIG} in "
+                              f"{', '.join(differing)}; drop them to continue with the saved config")
+    images = [Path(p) for p in args.images] + [Path(p) for p in args.style]
+    if images:
+        try:
+            sources = json.loads((run_dir / NstFiles.INPUTS_DIR / NstFiles.SOURCES).read_text())
+            saved_images = [Path(sources["content"]), *(Path(p) for p in sources["styles"])]
+        except (OSError, ValueError, KeyError, TypeError):
+            saved_images = None
+        if saved_images is None or [p.resolve() for p in images] != [p.resolve() for p in saved_images]:
+            raise ConfigError(f"--resume {run_dir}: the images differ from the run's own (its "
+                              f"{NstFiles.INPUTS_DIR}/{NstFiles.SOURCES}); drop them to continue with the saved ones")
 
 
 def _input_paths(args) -> tuple[Path, list[Path]]:
@@ -246,20 +280,21 @@ def _input_paths(args) -> tuple[Path, list[Path]]:
 def _save_inputs(run_dir, content, styles, content_path, style_paths) -> None:
     from nst.images import save_image
 
-    inputs = run_dir / "inputs"
+    inputs = run_dir / NstFiles.INPUTS_DIR
     inputs.mkdir(exist_ok=True)
-    save_image(inputs / "content.png", content)
+    save_image(inputs / NstFiles.CONTENT, content)
     for i, style in enumerate(styles, 1):
-        save_image(inputs / f"style-{i}.png", style)
-    write_json(inputs / "sources.json", {"content": str(content_path), "styles": [str(p) for p in style_paths]})
+        save_image(inputs / NstFiles.style(i), style)
+    write_json(inputs / NstFiles.SOURCES, {"content": str(content_path), "styles": [str(p) for p in style_paths]})
 
 
 def _saved_inputs(run_dir: Path) -> tuple[Path, list[Path]]:
-    inputs = run_dir / "inputs"
-    styles = sorted(inputs.glob("style-*.png"), key=lambda p: int(p.stem.split("-")[1]))
-    if not (inputs / "content.png").is_file() or not styles:
-        raise InputError(f"--resume: {run_dir} lacks its saved input images (inputs/content.png, inputs/style-1.png)")
-    return inputs / "content.png", styles
+    inputs = run_dir / NstFiles.INPUTS_DIR
+    styles = sorted(inputs.glob(NstFiles.STYLE_GLOB), key=lambda p: int(p.stem.split("-")[1]))
+    if not (inputs / NstFiles.CONTENT).is_file() or not styles:
+        raise InputError(f"--resume: {run_dir} lacks its saved input images "
+                         f"({NstFiles.INPUTS_DIR}/{NstFiles.CONTENT}, {NstFiles.INPUTS_DIR}/{NstFiles.style(1)})")
+    return inputs / NstFiles.CONTENT, styles
 
 
 def _check_output_file(output) -> Path | None:
@@ -284,58 +319,52 @@ def _check_output_file(output) -> Path | None:
 
 # --- outputs -------------------------------------------------------------------------------------
 
-_CSV_FIELDS = ["step", "scale", "height", "width", "iteration", "content", "style", "tv", "total", "seconds"]
+LOSSES_COLUMNS = ("step", "scale", "height", "width", "iteration", "content", "style", "tv", "total", "seconds")
+"""The columns of `losses.csv`, one row per iteration."""
+
+
+def loss_rows(history) -> list[dict]:
+    """`StepRecord`s as `losses.csv` rows (dicts keyed by `LOSSES_COLUMNS`); scales counted from 1, as everywhere."""
+    return [{"step": r.step, "scale": r.scale + 1, "height": r.shape[0], "width": r.shape[1], "iteration": r.iteration,
+             **r.losses, "seconds": r.seconds} for r in history]  # fmt: skip
+
+
+def loss_panel(rows) -> Panel:
+    """The weighted loss terms per iteration (log scale), a dashed line at each scale change (`common.plots`).
+
+    Args:
+        rows: `losses.csv` rows (`loss_rows`, or the file read back), in step order.
+    """
+    steps = [r["step"] for r in rows]
+    series = {k: [r[k] for r in rows] for k in ("total", "content", "style", "tv") if rows and k in rows[0]}
+    marks = [(b["step"] - 0.5, f"{int(b['width'])}x{int(b['height'])}")
+             for a, b in zip(rows, rows[1:]) if a["scale"] != b["scale"]]  # fmt: skip
+    return Panel(steps, series, "iteration (all scales; dashed: the next, finer scale)", "weighted loss",
+                 "style transfer losses (one image optimized)", log=True, emphasize="total", marks=marks)  # fmt: skip
 
 
 def _write_losses_csv(path: Path, history) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(_CSV_FIELDS)
-    for r in history:
-        writer.writerow([r.step, r.scale + 1, r.shape[0], r.shape[1], r.iteration,
-                         f"{r.content:.6g}", f"{r.style:.6g}", f"{r.tv:.6g}", f"{r.total:.6g}", f"{r.seconds:.2f}"])
+    writer.writerow(LOSSES_COLUMNS)
+    for r in loss_rows(history):
+        writer.writerow([f"{r[k]:.6g}" if k in LOSS_NAMES else f"{r[k]:.2f}" if k == "seconds" else r[k]
+                         for k in LOSSES_COLUMNS])  # fmt: skip
     write_text(path, buffer.getvalue())
 
 
-def _write_losses_png(path: Path, history, scales) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
-    steps = [r.step for r in history]
-    for name in ("total", "content", "style", "tv"):
-        values = [max(getattr(r, name), 1e-12) for r in history]
-        ax.plot(steps, values, label=name, linewidth=1.5 if name == "total" else 1.0)
-    for s in scales[1:]:
-        ax.axvline(s.first_step + 0.5, color="grey", linestyle="--", linewidth=0.8)
-    ax.set_yscale("log")
-    ax.set_xlabel("iteration (dashed: next scale)")
-    ax.set_ylabel("weighted loss")
-    ax.legend()
-    ax.set_title("style transfer losses")
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp)
-    plt.close(fig)
-
-
 def _write_gif(path: Path, frames_dir: Path, shape, max_frames: int = 60) -> None:
+    """`progress.gif`: at most `max_frames` of the frames, evenly spaced, each resized to `shape`."""
     from PIL import Image
 
     files = sorted(frames_dir.glob("*.png"))
     if not files:
         return
-    if len(files) > max_frames:
-        keep = {round(i * (len(files) - 1) / (max_frames - 1)) for i in range(max_frames)}
-        files = [f for i, f in enumerate(files) if i in keep]
     images = []
-    for f in files:
-        with Image.open(f) as im:
-            images.append(im.convert("RGB").resize((shape[1], shape[0]), Image.LANCZOS))
-    with atomic_path(path) as tmp:
-        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=120, loop=0)
+    for i in evenly_spaced(len(files), max_frames):
+        with Image.open(files[i]) as im:
+            images.append(np.asarray(im.convert("RGB").resize((shape[1], shape[0]), Image.LANCZOS)))
+    save_gif(images, path, frame_ms=120)
 
 
 def _show_notice(message, category, filename, lineno, file=None, line=None):

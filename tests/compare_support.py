@@ -15,89 +15,66 @@ def fashion_mnist_present() -> bool:
 
 
 def make_fake_gan_run(folder, seed: int = 0, epochs: int = 3):
-    """A GAN run directory with an untrained generator, as `gan.train` lays it out.
+    """A GAN run directory with an untrained generator, written with `gan.train`'s own writers.
 
     Holds `config.toml`, `generator.keras` (the default model, untrained), `history.csv`,
-    `samples/epoch_NNN.png` and `summary.json` with made-up but plausible numbers. Used where a real
-    training run is not the point (metrics plumbing, report layout).
+    `losses.png`, `samples/epoch_NNN.png` and `summary.json` (`GanSummary`) with made-up but
+    plausible numbers. Used where a real training run is not the point (metrics plumbing, report
+    layout); the demo test builds a report from real `gan.train` and `nst.transfer` runs.
     """
     from pathlib import Path
 
     import keras
+    import numpy as np
 
     from common.config import save_config
+    from common.runformat import GanFiles, GanSummary
+    from gan.callbacks import save_model_atomic, write_history
     from gan.config import GANConfig
-    from gan.models import build_generator
+    from common.images import make_grid, save_png
+    from gan.models import build_discriminator, build_generator
 
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    (folder / GanFiles.SAMPLES_DIR).mkdir(parents=True, exist_ok=True)
     config = GANConfig()
     keras.utils.set_random_seed(seed)
     generator = build_generator(config.model, (28, 28, 1))
-    save_config(config, folder / "config.toml")
-    generator.save(folder / "generator.keras")
-    import json
-
-    import numpy as np
-    from PIL import Image
-
-    (folder / "samples").mkdir(exist_ok=True)
+    discriminator = build_discriminator(config.model, (28, 28, 1))
+    save_config(config, folder / GanFiles.CONFIG)
+    save_model_atomic(generator, folder / GanFiles.GENERATOR)
     rng = np.random.default_rng(seed)
-    lines = ["epoch,d_loss,g_loss,d_real,d_fake,seconds"]
+    rows = []
     for epoch in range(1, epochs + 1):
-        lines.append(f"{epoch},{0.6 + 0.05 * rng.random():.4f},{0.9 + 0.1 * rng.random():.4f},0.4,0.5,1.5")
-        grid = rng.integers(0, 256, size=(60, 60), dtype=np.uint8)
-        Image.fromarray(grid).save(folder / "samples" / f"epoch_{epoch:03d}.png")
-    (folder / "history.csv").write_text("\n".join(lines) + "\n")
-    summary = {"epochs": epochs, "epochs_planned": epochs, "images_seen": 512 * epochs, "train_seconds": 1.5 * epochs,
-               "generator_params": int(generator.count_params()), "discriminator_params": 396609,
-               "peak_rss_mb": 900.0, "seconds_per_image": 0.0004, "training_images": 512, "dataset": "fashion_mnist"}
-    (folder / "summary.json").write_text(json.dumps(summary))
+        rows.append({"epoch": epoch, "d_loss": 0.6 + 0.05 * rng.random(), "g_loss": 0.9 + 0.1 * rng.random(),
+                     "d_real": 0.4, "d_fake": 0.5, "seconds": 1.5})  # fmt: skip
+        grid = make_grid(rng.integers(0, 256, size=(4, 28, 28, 1), dtype=np.uint8))
+        save_png(grid, folder / GanFiles.SAMPLES_DIR / GanFiles.sample_grid(epoch))
+    write_history(folder, rows)
+    g, d = int(generator.count_params()), int(discriminator.count_params())
+    GanSummary(
+        epochs=epochs, epochs_planned=epochs, images_seen=512 * epochs, seconds=1.5 * epochs,
+        invocation_seconds=1.5 * epochs, images_per_second=512 / 1.5, seconds_per_image=0.0004, parameters=g + d,
+        generator_parameters=g, discriminator_parameters=d, peak_memory_mb=900.0, image_shape=(28, 28, 1),
+        batch_size=config.train.batch_size, dataset="fashion_mnist", training_images=512, strategy="default",
+        replicas=1, last=rows[-1],
+    ).write(folder)  # fmt: skip
     return folder
 
 
 def make_fake_nst_run(folder, content, style, size: int = 48, iterations: tuple[int, ...] = (6, 4)):
-    """A minimal style transfer run directory made with `nst.stylize` (random VGG19, tiny size).
+    """A style transfer run directory made by `python -m nst.transfer` in-process (random VGG19, tiny size).
 
-    Writes what `python -m nst.transfer` writes and the report reads: `config.toml`, `final.png`,
-    `frames/`, `losses.csv`, `summary.json` (naming the content and style images).
+    Every file is the real command's: `config.toml`, `inputs/`, `frames/`, `losses.csv`,
+    `losses.png`, `final.png`, `progress.gif`, `summary.json` (`NstSummary`).
     """
-    import csv
-    import io
-    import json
-    import time
     from pathlib import Path
 
-    from common.config import load_config, save_config
-    from nst.config import NSTConfig
-    from nst.images import save_image
-    from nst.stylizer import stylize
+    from nst.transfer import main
 
-    folder = Path(folder)
-    (folder / "frames").mkdir(parents=True, exist_ok=True)
-    config = load_config(NSTConfig, values={"weights": "none", "image.size": size, "image.num_scales": len(iterations),
-                                            "image.min_scale_size": 16, "optimizer.iterations": list(iterations),
-                                            "output.save_every": 2})  # fmt: skip
-    frames = []
-
-    def callback(record):
-        if record.image is not None:
-            frames.append((record.scale, record.iteration, record.image))
-
-    start = time.perf_counter()
-    image, history = stylize(str(content), str(style), config, callback=callback)
-    seconds = time.perf_counter() - start
-    for scale, iteration, frame in frames:
-        save_image(folder / "frames" / f"scale{scale}_iter{iteration:04d}.png", frame)
-    save_image(folder / "final.png", image)
-    save_config(config, folder / "config.toml")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["scale", "iteration", "content", "style", "tv", "total"])
-    for r in history:
-        writer.writerow([r.scale, r.iteration, r.content, r.style, r.tv, r.total])
-    (folder / "losses.csv").write_text(out.getvalue())
-    summary = {"content": str(content), "styles": [str(style)], "seconds": seconds, "iterations": len(history),
-               "peak_rss_mb": 1000.0}  # fmt: skip
-    (folder / "summary.json").write_text(json.dumps(summary))
-    return folder
+    iteration_list = ", ".join(str(i) for i in iterations)
+    args = [str(content), str(style), "--weights", "none", "--size", str(size), "--save-every", "2",
+            "--set", f"image.num_scales={len(iterations)}", "--set", "image.min_scale_size=16",
+            "--set", f"optimizer.iterations=[{iteration_list}]", "--out", str(folder)]  # fmt: skip
+    if main(args) != 0:
+        raise RuntimeError(f"nst.transfer {' '.join(args)} failed")
+    return Path(folder)

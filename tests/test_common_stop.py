@@ -36,3 +36,22 @@ def test_handlers_are_restored_when_the_block_raises():
         with StopFlag("prog").installed():
             raise ValueError("boom")
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_an_epoch_loop_finishes_the_epoch_on_a_first_ctrl_c_then_stops_now_then_aborts(capsys):
+    flag = StopFlag("prog", epochs=True, describe=lambda now: "after the step" if now else "after the epoch")
+    with pytest.raises(KeyboardInterrupt):
+        with flag.installed():
+            os.kill(os.getpid(), signal.SIGINT)
+            assert flag() and flag.after_epoch and not flag.after_step
+            os.kill(os.getpid(), signal.SIGINT)
+            assert flag.after_step and flag.signal == signal.SIGINT and flag.exit_code == 130
+            os.kill(os.getpid(), signal.SIGINT)
+    assert capsys.readouterr().err.split() == ["prog:", "after", "the", "epoch", "prog:", "after", "the", "step"]
+
+
+def test_sigterm_stops_an_epoch_loop_after_the_step():
+    flag = StopFlag("prog", epochs=True)
+    with flag.installed():
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert flag.after_step and not flag.after_epoch and flag.exit_code == 143 and flag.signal_name == "SIGTERM"

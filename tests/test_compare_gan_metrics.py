@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from compare_support import TINY_EVALUATOR, make_fake_gan_run
 
+from common.runformat import GanFiles
 from compare import gan_metrics
 from compare.metrics import format_table, measure_run
 
@@ -38,7 +39,7 @@ def test_real_images_score_near_the_floor_and_noise_far_from_it(tiny_evaluator, 
 def test_measure_run_is_deterministic_and_writes_metrics_json(gan_run, tiny_evaluator, reference):
     kw = dict(n=200, seed=3, evaluator=tiny_evaluator, reference=reference, kid_subsets=5)
     first = measure_run(gan_run, **kw)
-    saved = json.loads((gan_run / "metrics.json").read_text())
+    saved = json.loads((gan_run / GanFiles.METRICS).read_text())
     second = measure_run(gan_run, write=False, **kw)
     for result in (first, second):
         result.pop("seconds")
@@ -72,7 +73,7 @@ def test_cli_writes_metrics_json(gan_run, compare_cache_dir, tiny_evaluator, tmp
     for step in ("generating 100 images", "scoring the 100 generated images", "scoring 100 real training images"):
         assert step in done.stderr
     assert f"evaluator {tiny_evaluator.id}" in done.stderr and tiny_evaluator.id in done.stdout
-    result = json.loads((gan_run / "metrics.json").read_text())
+    result = json.loads((gan_run / GanFiles.METRICS).read_text())
     assert result["evaluator"]["id"] == tiny_evaluator.id and tiny_evaluator.id in tiny_evaluator.path.name
     assert result["n"] == 100 and result["seed"] == 1
     assert result["evaluator"]["sha256"] == tiny_evaluator.sha256  # the cached one, not retrained

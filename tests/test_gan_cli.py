@@ -10,12 +10,14 @@ from gan_support import (
     assert_one_error_line,
     fashion_mnist_present,
     run_module,
+    set_args,
     suite_lines,
     write_fake_fashion,
 )
 from PIL import Image
 
 from common.config import load_config
+from common.runformat import GanFiles
 from gan.callbacks import read_history
 from gan.config import GANConfig
 from gan.sample import main as sample_main
@@ -43,13 +45,13 @@ def test_one_epoch_on_1024_images_writes_every_output_and_samples(tmp_path):
     run = tmp_path / "run"
     assert {p.name for p in tmp_path.iterdir()} == {"run"}, "nothing is written outside the run directory"
     assert {p.name for p in run.iterdir()} == RUN_FILES
-    assert [r["epoch"] for r in read_history(run / "history.csv")] == [1]
-    assert [p.name for p in (run / "samples").iterdir()] == ["epoch_001.png"]
+    assert [r["epoch"] for r in read_history(run / GanFiles.HISTORY)] == [1]
+    assert [p.name for p in (run / GanFiles.SAMPLES_DIR).iterdir()] == ["epoch_001.png"]
     for image in ("losses.png", "samples.gif", "samples/epoch_001.png"):
         with Image.open(run / image) as im:
             im.verify()
-    assert keras.models.load_model(run / "generator.keras").output_shape == (None, 28, 28, 1)
-    summary = json.loads((run / "summary.json").read_text())
+    assert keras.models.load_model(run / GanFiles.GENERATOR).output_shape == (None, 28, 28, 1)
+    summary = json.loads((run / GanFiles.SUMMARY).read_text())
     assert summary["epochs"] == 1 and summary["images_seen"] == 1024 and summary["training_images"] == 1024
     assert "Sample with: python -m gan.sample" in "\n".join(suite_lines(proc.stderr, "gan.train"))
 
@@ -59,7 +61,7 @@ def test_one_epoch_on_1024_images_writes_every_output_and_samples(tmp_path):
         assert im.size == (2 + 3 * (56 + 2),) * 2  # 3x3 grid of 28x28 images at scale 2
 
     # Interpolation, in-process (the subprocess path is the one above).
-    assert sample_main([str(run / "generator.keras"), "--interpolate", "5", "--out", str(tmp_path / "walk.gif")]) == 0
+    assert sample_main([str(run / GanFiles.GENERATOR), "--interpolate", "5", "--out", str(tmp_path / "walk.gif")]) == 0
     with Image.open(tmp_path / "walk.gif") as gif:
         assert gif.n_frames == 8  # there and back: 5 + 3
     assert sample_main([str(run), "--interpolate", "4", "--seed", "2", "--to-seed", "9"]) == 0
@@ -83,7 +85,7 @@ def empty_dir(tmp_path):
         (["--set", "model.latent_dim=abc"], ["'model.latent_dim' must be an integer, got 'abc'"]),
         (["--config", "missing.toml"], ["config file missing.toml does not exist"]),
         (["--data-dir", "empty"], ["--data-dir empty does not hold train-images-idx3-ubyte.gz"]),
-        (["--resume"], ["--resume needs --out RUN_DIR"]),
+        (["--resume"], ["--resume needs the run directory"]),
         (["--resume", "--out", "empty"], ["holds no run to continue"]),
         (["--out", "full"], ["already holds files", "--resume"]),
     ],
@@ -117,10 +119,19 @@ def test_resume_with_a_wrong_latent_size_or_a_config_file(tmp_path):
     overrides = [*TINY_MODEL, f"data.data_dir={json.dumps(str(data))}", "train.batch_size=16", "train.epochs=1"]
     (tmp_path / "run").mkdir()
     train(load_config(GANConfig, None, overrides), tmp_path / "run", verbose=0)  # in-process: faster
-    proc = run_module("gan.train", "--out", "run", "--resume", "--set", "model.latent_dim=16", cwd=tmp_path)
+    proc = run_module("gan.train", "--resume", "run", "--set", "model.latent_dim=16", cwd=tmp_path)
     assert_one_error_line(proc, "gan.train", "model.latent_dim 16 does not match the checkpoint", "latent_dim 8")
-    proc = run_module("gan.train", "--out", "run", "--resume", "--config", "x.toml", cwd=tmp_path)
-    assert_one_error_line(proc, "gan.train", "drop --config")
+    # The original command repeated with --resume: accepted when it resolves to the saved config.
+    (tmp_path / "x.toml").write_text("\n".join(["[train]", "batch_size = 16", "epochs = 1"]) + "\n")
+    original = ["--config", "x.toml", *set_args([o for o in overrides if not o.startswith("train.")])]
+    proc = run_module("gan.train", *original, "--epochs", "2", "--resume", "run", cwd=tmp_path)
+    assert_one_error_line(proc, "gan.train", "differ from the run's config.toml in train.epochs;", "drop --config")
+    proc = run_module("gan.train", *original, "--resume", "run", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    proc = run_module("gan.train", "--out", "run", "--resume", cwd=tmp_path)  # the old spelling, with a notice
+    assert proc.returncode == 0 and "is the old spelling of `--resume run`" in proc.stderr, proc.stderr[-2000:]
+    proc = run_module("gan.train", "--out", "other", "--resume", "run", cwd=tmp_path)
+    assert_one_error_line(proc, "gan.train", "name different runs")
 
 
 def test_help_does_not_import_tensorflow(tmp_path):

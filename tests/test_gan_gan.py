@@ -12,6 +12,7 @@ import pytest
 from gan_support import DEFAULT_TOML, SEED_TOML, cli_env, write_fake_fashion
 
 from common.config import load_config
+from common.runformat import GanFiles
 from gan.config import GANConfig
 from gan.train import build_gan
 
@@ -168,7 +169,7 @@ MIRRORED_SCRIPT = textwrap.dedent(
     tiny = load_config(GANConfig, None, list(TINY_MODEL) + ["strategy=mirrored", "train.epochs=1",
                        "train.batch_size=16", "data.data_dir=" + json.dumps(sys.argv[2])])
     summary = train(tiny, sys.argv[3], verbose=0)
-    assert summary["replicas"] == 2 and summary["epochs"] == 1, summary
+    assert summary.replicas == 2 and summary.epochs == 1, summary
     print("MIRRORED-OK")
     """
 )
@@ -191,5 +192,5 @@ def test_mirrored_strategy_scales_losses_by_the_global_batch(tmp_path):
         check=False,
     )
     assert "MIRRORED-OK" in proc.stdout, proc.stderr[-3000:]
-    assert (tmp_path / "run" / "checkpoint.weights.h5").is_file()
-    assert (tmp_path / "run" / "generator.keras").is_file()
+    assert (tmp_path / "run" / GanFiles.CHECKPOINT).is_file()
+    assert (tmp_path / "run" / GanFiles.GENERATOR).is_file()

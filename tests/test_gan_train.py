@@ -12,9 +12,10 @@ from gan_support import TINY_MODEL, write_fake_fashion
 
 from common.config import load_config
 from common.errors import ConfigError, InputError, TrainingError
-from gan.callbacks import CHECKPOINT, HISTORY_COLUMNS, read_history
+from common.runformat import FORMAT, GanFiles, GanSummary
+from gan.callbacks import HISTORY_COLUMNS, read_history
 from gan.config import GANConfig
-from gan.grid import load_png
+from common.images import load_png
 from gan.sample import generate, load_generator
 from gan.train import TrainingInterrupted, build_gan, load_checkpoint, train
 
@@ -47,12 +48,12 @@ def run(config, run_dir, **kwargs):
 def saved_state(config, run_dir):
     """(epochs_done, d_optimizer iterations, g_optimizer iterations) of the run's checkpoint."""
     gan = build_gan(config, (28, 28, 1))
-    load_checkpoint(gan, run_dir / CHECKPOINT)
+    load_checkpoint(gan, run_dir / GanFiles.CHECKPOINT)
     return int(gan.epochs_done.numpy()), int(gan.d_optimizer.iterations), int(gan.g_optimizer.iterations)
 
 
 def epochs_of(run_dir):
-    return [row["epoch"] for row in read_history(run_dir / "history.csv")]
+    return [row["epoch"] for row in read_history(run_dir / GanFiles.HISTORY)]
 
 
 @pytest.fixture(scope="module")
@@ -73,43 +74,45 @@ def copy_run(finished, tmp_path):
 def test_a_run_writes_every_output(finished):
     config, run_dir, summary = finished
 
-    assert load_config(GANConfig, run_dir / "config.toml") == config
-    header = (run_dir / "history.csv").read_text().splitlines()[0]
+    assert load_config(GANConfig, run_dir / GanFiles.CONFIG) == config
+    header = (run_dir / GanFiles.HISTORY).read_text().splitlines()[0]
     assert header == ",".join(HISTORY_COLUMNS)
-    rows = read_history(run_dir / "history.csv")
+    rows = read_history(run_dir / GanFiles.HISTORY)
     assert [r["epoch"] for r in rows] == [1, 2]
     assert all(np.isfinite(list(r.values())).all() and r["seconds"] > 0 for r in rows)
-    assert load_png(run_dir / "losses.png").shape[0] > 100
-    assert sorted(p.name for p in (run_dir / "samples").iterdir()) == ["epoch_001.png", "epoch_002.png"]
-    grid = load_png(run_dir / "samples" / "epoch_002.png")
+    assert load_png(run_dir / GanFiles.LOSSES_PNG).shape[0] > 100
+    assert sorted(p.name for p in (run_dir / GanFiles.SAMPLES_DIR).iterdir()) == ["epoch_001.png", "epoch_002.png"]
+    grid = load_png(run_dir / GanFiles.SAMPLES_DIR / "epoch_002.png")
     assert grid.shape == (2 + 2 * (28 + 2), 2 + 2 * (28 + 2), 1)  # 4 samples, 2x2, scale 1
     from PIL import Image
 
-    with Image.open(run_dir / "samples.gif") as gif:
+    with Image.open(run_dir / GanFiles.GIF) as gif:
         assert gif.n_frames == 2
-    generator = keras.models.load_model(run_dir / "generator.keras")
+    generator = keras.models.load_model(run_dir / GanFiles.GENERATOR)
     assert generator.output_shape == (None, 28, 28, 1)
     # The grid is generate()'s images for the run's seed, so gan.sample can redraw it.
-    from gan.grid import make_grid
+    from common.images import make_grid
 
     np.testing.assert_array_equal(make_grid(generate(load_generator(run_dir), 4, config.seed), scale=1), grid)
     assert saved_state(config, run_dir) == (2, 2 * STEPS, 2 * STEPS)
-    on_disk = json.loads((run_dir / "summary.json").read_text())
-    assert on_disk == json.loads(json.dumps(summary))
-    assert summary["epochs"] == 2 and summary["images_seen"] == 2 * STEPS * BATCH
-    assert summary["generator_params"] == generator.count_params() > 0
-    assert summary["discriminator_params"] > 0 and summary["peak_rss_mb"] > 0
-    assert summary["images_per_second"] > 0 and 0 < summary["seconds_per_image"] < 1
+    assert GanSummary.read(run_dir) == summary
+    assert json.loads((run_dir / GanFiles.SUMMARY).read_text())["format"] == FORMAT
+    assert summary.epochs == 2 and summary.images_seen == 2 * STEPS * BATCH
+    assert summary.generator_parameters == generator.count_params() > 0
+    assert summary.discriminator_parameters > 0 and summary.peak_memory_mb > 0
+    assert summary.parameters == summary.generator_parameters + summary.discriminator_parameters
+    assert summary.images_per_second > 0 and 0 < summary.seconds_per_image < 1
+    assert summary.seconds == pytest.approx(sum(r["seconds"] for r in rows), abs=0.01)
     assert not [p for p in run_dir.iterdir() if p.name.startswith(".")], "no temporary files left"
 
 
 def test_samples_every_k_epochs_and_after_the_last(data_dir, tmp_path):
     run(tiny_config(data_dir, "train.epochs=3", "output.sample_every=2"), tmp_path / "run")
-    assert sorted(p.name for p in (tmp_path / "run" / "samples").iterdir()) == ["epoch_002.png", "epoch_003.png"]
+    assert sorted(p.name for p in (tmp_path / "run" / GanFiles.SAMPLES_DIR).iterdir()) == ["epoch_002.png", "epoch_003.png"]
 
 
 def test_tensorboard_logs(finished):
-    assert list((finished[1] / "tensorboard").rglob("events.out.tfevents.*"))
+    assert list((finished[1] / GanFiles.TENSORBOARD_DIR).rglob("events.out.tfevents.*"))
 
 
 def test_resume_continues_with_the_optimizer_state(data_dir, finished, tmp_path):
@@ -119,7 +122,7 @@ def test_resume_continues_with_the_optimizer_state(data_dir, finished, tmp_path)
     assert epochs_of(run_dir) == [1, 2, 3, 4]
     # Restored optimizers count on from 2 epochs' steps; fresh ones would stop at 2 epochs' worth.
     assert saved_state(longer, run_dir) == (4, 4 * STEPS, 4 * STEPS)
-    assert summary["epochs"] == 4 and summary["images_seen"] == 4 * STEPS * BATCH
+    assert summary.epochs == 4 and summary.images_seen == 4 * STEPS * BATCH
     # Resuming a finished run trains nothing more.
     run(longer, run_dir, resume=True)
     assert epochs_of(run_dir) == [1, 2, 3, 4]
@@ -148,7 +151,7 @@ def test_sigterm_stops_after_the_batch_and_keeps_the_last_finished_epoch(data_di
     with pytest.raises(TrainingInterrupted) as info:
         run(config, run_dir, callbacks=[SignalAt(signal.SIGTERM, epoch=1, batch=1)])
     assert info.value.exit_code == 143 and info.value.epochs_done == 1
-    assert f"--out {run_dir} --resume" in str(info.value)
+    assert f"--resume {run_dir}" in str(info.value)
     assert "stopping after the current batch" in capsys.readouterr().err
     assert epochs_of(run_dir) == [1]
     assert saved_state(config, run_dir) == (1, STEPS, STEPS)
@@ -215,7 +218,7 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(data_dir, tmp_
         run(config, run_dir, callbacks=[PoisonAt(epoch=1)])
     assert epochs_of(run_dir) == [1]
     gan = build_gan(config, (28, 28, 1))
-    load_checkpoint(gan, run_dir / CHECKPOINT)
+    load_checkpoint(gan, run_dir / GanFiles.CHECKPOINT)
     assert int(gan.epochs_done.numpy()) == 1
     assert all(np.isfinite(np.array(w)).all() for w in gan.weights if w.dtype.startswith("float"))
 
@@ -226,7 +229,7 @@ def test_same_seed_same_first_epoch(data_dir, tmp_path):
     for name in ("a", "b"):
         run(config, tmp_path / name)
         losses.append(
-            [{k: v for k, v in r.items() if k != "seconds"} for r in read_history(tmp_path / name / "history.csv")]
+            [{k: v for k, v in r.items() if k != "seconds"} for r in read_history(tmp_path / name / GanFiles.HISTORY)]
         )
     assert losses[0] == losses[1]
 
@@ -239,8 +242,8 @@ def test_resume_with_another_latent_size_is_refused(data_dir, finished):
 
 def test_corrupt_checkpoint_is_an_input_error(data_dir, finished, tmp_path):
     _, run_dir = copy_run(finished, tmp_path)
-    data = (run_dir / CHECKPOINT).read_bytes()
-    (run_dir / CHECKPOINT).write_bytes(data[: len(data) // 2])
+    data = (run_dir / GanFiles.CHECKPOINT).read_bytes()
+    (run_dir / GanFiles.CHECKPOINT).write_bytes(data[: len(data) // 2])
     with pytest.raises(InputError, match="cannot resume from .*checkpoint.weights.h5"):
         run(tiny_config(data_dir, "train.epochs=3"), run_dir, resume=True)
 

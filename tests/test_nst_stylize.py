@@ -12,6 +12,7 @@ from nst_support import ASSETS, random_vgg19, real_vgg19, smooth_image, stripes_
 
 from common.config import load_config
 from common.errors import ConfigError, InputError
+from common.runformat import NstFiles
 from nst import colors
 from nst.config import NSTConfig
 from nst.objective import Objective
@@ -186,7 +187,7 @@ def test_stop_and_resume_continue_without_gaps(extractor, optimizer, tmp_path):
     seen = []
     stopped = stylize(CONTENT, STYLE, cfg, seen.append, extractor, should_stop=lambda: len(seen) >= 8)
     assert not stopped.completed and stopped.checkpoint.scale == 1 and stopped.checkpoint.iteration == 2
-    path = stopped.checkpoint.save(tmp_path / "state.npz")
+    path = stopped.checkpoint.save(tmp_path / NstFiles.STATE)
     loaded = Checkpoint.load(path)
     assert loaded.history == stopped.checkpoint.history and np.array_equal(loaded.image, stopped.checkpoint.image)
     assert [r.seconds for r in loaded.history] == [r.seconds for r in stopped.checkpoint.history]
@@ -205,7 +206,7 @@ def test_stop_and_resume_continue_without_gaps(extractor, optimizer, tmp_path):
 
 
 def test_checkpoint_load_refuses_other_files(tmp_path):
-    bad = tmp_path / "state.npz"
+    bad = tmp_path / NstFiles.STATE
     bad.write_bytes(b"PK\x03\x04 not a zip")
     with pytest.raises(InputError, match="not a readable style transfer state"):
         Checkpoint.load(bad)

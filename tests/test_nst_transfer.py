@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 
 from common.config import load_config
+from common.runformat import NstFiles, NstSummary
 from nst.config import NSTConfig
 
 TINY = ["--weights", "none", "--size", "48"]
@@ -36,35 +37,37 @@ def _start(args, cwd):
 
 
 def _rows(run: Path):
-    with open(run / "losses.csv") as f:
+    with open(run / NstFiles.LOSSES_CSV) as f:
         return list(csv.DictReader(f))
 
 
 def _check_complete_run(run: Path, steps: int, sizes):
     """Every output of a finished run exists, is readable, and the history has no gaps."""
-    assert load_config(NSTConfig, run / "config.toml")
-    with Image.open(run / "final.png") as im:
+    assert load_config(NSTConfig, run / NstFiles.CONFIG)
+    with Image.open(run / NstFiles.FINAL) as im:
         assert im.size == sizes[-1]
     rows = _rows(run)
     assert [int(r["step"]) for r in rows] == list(range(1, steps + 1)), "no gaps, no duplicates"
     seconds = [float(r["seconds"]) for r in rows]
     assert all(b >= a for a, b in zip(seconds, seconds[1:])), "one time line over all invocations"
-    summary = json.loads((run / "summary.json").read_text())
-    assert summary["optimization_seconds"] == pytest.approx(seconds[-1], abs=0.01)
+    summary = json.loads((run / NstFiles.SUMMARY).read_text())
+    assert summary["seconds"] == pytest.approx(seconds[-1], abs=0.01)
+    assert NstSummary.read(run).to_dict() == summary
     assert {(int(r["width"]), int(r["height"])) for r in rows} == set(sizes)
     assert all(np.isfinite(float(r[k])) for r in rows for k in ("content", "style", "tv", "total"))
-    with Image.open(run / "progress.gif") as gif:
+    with Image.open(run / NstFiles.GIF) as gif:
         assert gif.size == sizes[-1] and gif.n_frames >= len(sizes)
-    with Image.open(run / "losses.png") as im:
+    with Image.open(run / NstFiles.LOSSES_PNG) as im:
         assert im.size[0] > 100
-    frames = sorted((run / "frames").glob("*.png"))
+    frames = sorted((run / NstFiles.FRAMES_DIR).glob("*.png"))
     assert frames and all(Image.open(f).size in sizes for f in frames)
-    summary = json.loads((run / "summary.json").read_text())
+    summary = json.loads((run / NstFiles.SUMMARY).read_text())
     assert summary["completed"] and summary["iterations"] == steps
     assert summary["final_losses"]["total"] == pytest.approx(float(rows[-1]["total"]), rel=1e-4)
     assert summary["weights"].startswith("none") and summary["peak_memory_mb"] > 0 and summary["seconds"] > 0
     assert [(s["width"], s["height"]) for s in summary["scales"]] == list(sizes)
-    assert (run / "inputs" / "content.png").is_file() and (run / "inputs" / "style-1.png").is_file()
+    inputs = run / NstFiles.INPUTS_DIR
+    assert (inputs / NstFiles.CONTENT).is_file() and (inputs / NstFiles.style(1)).is_file()
     assert not list(run.rglob(".*.tmp*")), "no temporary files left"
 
 
@@ -80,7 +83,7 @@ def test_cli_writes_every_output(tmp_path):
 
 
 def _sizes(run):
-    summary = json.loads((run / "summary.json").read_text())
+    summary = json.loads((run / NstFiles.SUMMARY).read_text())
     return [(s["width"], s["height"]) for s in summary["scales"]]
 
 
@@ -95,9 +98,9 @@ def test_cli_two_scales_and_two_styles_in_a_fresh_run_folder(tmp_path):
     (run,) = (tmp_path / "runs").iterdir()
     assert run.name.startswith("nst-")
     _check_complete_run(run, 4, [(32, 24), (64, 48)])
-    cfg = load_config(NSTConfig, run / "config.toml")
+    cfg = load_config(NSTConfig, run / NstFiles.CONFIG)
     assert cfg.image.style_blend_weights == (0.7, 0.3) and cfg.image.preserve_colors == "luminance" and cfg.seed == 3
-    assert (run / "inputs" / "style-2.png").is_file()
+    assert (run / NstFiles.INPUTS_DIR / "style-2.png").is_file()
 
 
 def _bad_inputs(tmp_path: Path) -> dict[str, list[str]]:
@@ -169,20 +172,20 @@ def _wait_for(path: Path, process, timeout=180):
 def test_interrupt_saves_state_and_resume_finishes(tmp_path, signum, code):
     args = [*TINY, "--optimizer", "adam", "--iterations", "40", "--save-every", "2", "--out", "run"]
     process = _start(args, tmp_path)
-    _wait_for(tmp_path / "run" / "state.npz", process)
+    _wait_for(tmp_path / "run" / NstFiles.STATE, process)
     process.send_signal(signum)
     _, err = process.communicate(timeout=120)
     assert process.returncode == code, err
     assert "--resume run" in err and "Traceback" not in err
     run = tmp_path / "run"
-    assert (run / "current.png").is_file() and (run / "state.npz").is_file()
+    assert (run / NstFiles.CURRENT).is_file() and (run / NstFiles.STATE).is_file()
     stopped_at = len(_rows(run))
     assert 2 <= stopped_at < 40
     if signum == signal.SIGTERM:
         return  # the resume path is the same as after SIGINT
     result = _run(["--resume", "run", "--set", "optimizer.iterations=[1]"], tmp_path)
-    assert result.returncode == 2 and "drop --set" in result.stderr
-    result = _run(["--resume", "run"], tmp_path)
+    assert result.returncode == 2 and "differ from the run's config.toml in optimizer.iterations;" in result.stderr
+    result = _run([*args, "--resume", "run"], tmp_path)  # the original command repeated: accepted
     assert result.returncode == 0, result.stderr
     _check_complete_run(run, 40, [(48, 36)])
 
@@ -195,7 +198,7 @@ def test_kill_9_at_random_points_then_resume_loses_nothing(tmp_path):
     kills = 0
     for attempt in range(3):
         process = _start(args if attempt == 0 else ["--resume", "run"], tmp_path)
-        _wait_for(run / "state.npz", process)
+        _wait_for(run / NstFiles.STATE, process)
         time.sleep(rng.uniform(0.0, 1.0))
         if process.poll() is not None:
             break
@@ -205,7 +208,7 @@ def test_kill_9_at_random_points_then_resume_loses_nothing(tmp_path):
         # The saved state is always whole and readable, whatever moment the kill hit.
         from nst.records import Checkpoint
 
-        checkpoint = Checkpoint.load(run / "state.npz")
+        checkpoint = Checkpoint.load(run / NstFiles.STATE)
         assert [r.step for r in checkpoint.history] == list(range(1, len(checkpoint.history) + 1))
     result = _run(["--resume", "run"], tmp_path)
     assert result.returncode == 0, result.stderr
