@@ -160,7 +160,7 @@ def first_last_caption(status: str, facts: Mapping[str, str]) -> str:
 
 
 def gan_metric_rows(metrics: dict, assessment) -> list[list[str]]:
-    """The GAN quality table: metric, generated, real data, which direction is better, what it measures.
+    """The GAN quality table: metric, generated, real data, which direction is better, unit, what it measures.
 
     The reading of each metric is `compare.gan_metrics.METRICS`'s; precision is marked when the
     assessment finds it meaningless (recall near 0).
@@ -171,7 +171,7 @@ def gan_metric_rows(metrics: dict, assessment) -> list[list[str]]:
 
     def row(key, value, fmt, note=""):
         info = METRICS[key]
-        return [info.label, fmt(value(gen)), fmt(value(real)), info.better, f"{info.short} ({info.unit}){note}"]
+        return [info.label, fmt(value(gen)), fmt(value(real)), info.better, info.unit, f"{info.meaning}{note}"]
 
     def pm(d):
         return f"{d['mean']:.2f} ± {d['std']:.2f}"
@@ -191,10 +191,10 @@ def gan_metric_rows(metrics: dict, assessment) -> list[list[str]]:
                             else "{:.0%}".format))  # fmt: skip
     inc = metrics.get("inception_fid", {})
     if inc.get("status") == "measured":
-        rows.append(["Inception FID", f"{inc['fid']:.2f}", "-", "lower",
+        rows.append(["Inception FID", f"{inc['fid']:.2f}", "-", "lower", METRICS["fid"].unit,
                      f"FID with ImageNet's Inception-v3 at 299 px ({inc['n_generated']} vs {inc['n_reference']} images)"])
     else:
-        rows.append(["Inception FID", "skipped", "-", "lower", inc.get("reason", "not measured")])
+        rows.append(["Inception FID", "skipped", "-", "lower", "-", inc.get("reason", "not measured")])
     return rows
 
 

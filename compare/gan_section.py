@@ -129,7 +129,7 @@ def gan_part(run: GanRun, options: ReportOptions, figures: Path) -> Part:
 
     ev = metrics["evaluator"]
     add("quality", Heading("GAN", level=3),
-        Table(["metric", f"generated (N = {metrics['n']:,})", "real data", "better", "what it measures"],
+        Table(["metric", f"generated (N = {metrics['n']:,})", "real data", "better", "unit", "what it measures"],
               explain.gan_metric_rows(metrics, assessment),
               caption=f"Against {metrics['reference']}; the *real data* column is {real['source']} scored the same "
                       f"way: what a perfect generator would get. Evaluator: {explain.EVALUATOR_NAME}, {ev['id']} "
