@@ -13,13 +13,18 @@ ifneq ($(wildcard $(SHARED_VGG19)),)
 export NST_VGG19_WEIGHTS ?= $(SHARED_VGG19)
 endif
 
-.PHONY: demo test setup data browser clean-venv
+.PHONY: demo test test-fast setup data browser clean-venv
 
 demo: setup data
 	$(PY) -m compare.report
 
+# The full suite, the README's test command (the 15 slowest tests listed at the end).
 test: setup data browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
+
+# The edit-test loop: everything but the tests marked slow (end-to-end runs, kills and resumes).
+test-fast: setup data
+	$(PY) -m pytest -q -m "not slow" --durations=10
 
 setup: $(VENV)/.installed
 

@@ -70,6 +70,9 @@ class Trainer:
 
         self.epochs += 1
         config = dataclasses.replace(self.base, train=dataclasses.replace(self.base.train, epochs=self.epochs))
+        import keras
+
+        keras.utils.set_random_seed(config.seed)  # as python -m gan.train does
         train(config, self.folder, resume=self.epochs > 1, verbose=0, handle_signals=False)
         shutil.copy(self.folder / GanFiles.GENERATOR, self.gens / f"epoch_{self.epochs:03d}.keras")
 

@@ -3,7 +3,7 @@
 Target (issue 2): the seed config, trained as `python -m gan.train` trains it, processes at least
 1.5x as many images per second as a plain port of the reference notebook.
 
-- plain port: `gan.reference` - the notebook's Sequential models and `train_step`, `fit` on an
+- plain port: `benchmarks/reference_dcgan.py` - the notebook's Sequential models and `train_step`, `fit` on an
   uncached `from_tensor_slices(x).shuffle(60000).batch(512)` pipeline of all 60,000 images, in
   a process that imports TensorFlow the plain way (TensorFlow's default kernels).
 - seed config: `configs/gan/seed.toml` (the same networks and hyper-parameters) as `gan.train`
@@ -54,7 +54,7 @@ def _build(name: str, images):
 
     keras.utils.set_random_seed(0)
     if name == "plain port":
-        from gan.reference import reference_dataset, reference_gan
+        from benchmarks.reference_dcgan import reference_dataset, reference_gan
 
         return reference_gan(), reference_dataset(images), 512, []
     from common.config import load_config

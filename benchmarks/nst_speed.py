@@ -69,7 +69,7 @@ def step_flops(extractor, height: int, width: int) -> dict:
             kh, kw, cin, cout = shapes[name]
             macs += h * w * kh * kw * cin * cout
     gram = 0
-    for layer, (fh, fw, c) in _feature_shapes(extractor, height, width).items():
+    for _layer, (fh, fw, c) in _feature_shapes(extractor, height, width).items():
         gram += 3 * 2 * fh * fw * c * c
     return {"forward_flops": 2 * macs, "step_flops": 4 * macs, "gram_flops": gram}
 

@@ -9,6 +9,20 @@ from typing import Callable, Sequence
 from common.errors import SuiteError
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line like every other error of the suite.
+
+    argparse prints its whole usage block before the error; a bad choice then takes 7 lines. Here
+    `error` prints `PROG: error: MESSAGE (see ... --help)` once on stderr and exits with 2, as
+    argparse does. PROG is the module's name (`gan.train` for `prog="python -m gan.train"`), the
+    prefix `run_cli` gives the suite's other errors.
+    """
+
+    def error(self, message: str):
+        name = self.prog.removeprefix("python -m ").split()[0] if self.prog else "suite"
+        self.exit(2, f"{name}: error: {message} (see {self.prog} --help)\n")
+
+
 def add_config_arguments(
     parser: argparse.ArgumentParser, default_config: str, set_example: str = "train.epochs=5"
 ) -> None:
@@ -34,6 +48,40 @@ def add_config_arguments(
     )
     parser.add_argument("--out", metavar="DIR", help="run directory (default: a fresh folder under runs/)")
     parser.add_argument("--seed", type=int, help="random seed (overrides the config's)")
+
+
+def resolve_resume(resume: str | bool | None, out: str | None, prog: str) -> str | None:
+    """The run directory `--resume RUN_DIR` names, the one spelling of every command.
+
+    `gan.train` also takes its old spelling `--out RUN_DIR --resume` (argparse `nargs="?"`,
+    `const=True`), with a one-line notice.
+
+    Args:
+        resume: the `--resume` value: None (absent), True (given without a value) or RUN_DIR.
+        out: the `--out` value.
+        prog: the command, for the notice.
+
+    Returns:
+        RUN_DIR, or None without `--resume`.
+
+    Raises:
+        InputError: `--resume` without a folder.
+        ConfigError: `--out` and `--resume` name different folders.
+    """
+    from pathlib import Path
+
+    from common.errors import ConfigError, InputError
+
+    if resume is None:
+        return None
+    if resume is True:
+        if out is None:
+            raise InputError("--resume needs the run directory to continue: --resume RUN_DIR")
+        print(f"{prog}: note: `--out {out} --resume` is the old spelling of `--resume {out}`", file=sys.stderr)
+        return out
+    if out is not None and Path(out) != Path(resume):
+        raise ConfigError(f"--out {out} and --resume {resume} name different runs; drop --out")
+    return resume
 
 
 def run_cli(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[str] | None = None) -> int:

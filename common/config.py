@@ -17,6 +17,7 @@ Value checks beyond the type (a positive batch size, a known layer name) belong 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import sys
 import types
@@ -27,7 +28,7 @@ from typing import Any, Mapping, Sequence, TypeVar
 import tomli_w
 
 from common.atomic import write_text
-from common.errors import ConfigError
+from common.errors import ConfigError, InputError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -120,6 +121,24 @@ def config_keys(cls: type) -> list[str]:
 # --- reading -------------------------------------------------------------------------------------
 
 
+def read_toml(path: str | os.PathLike) -> dict:
+    """Reads a TOML file that a run wrote (`tomllib`, or `tomli` on Python 3.10); {} when absent.
+
+    The suite's one TOML reader besides `load_config` (which checks the keys against a config class).
+
+    Raises:
+        InputError: the file is unreadable or not TOML.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise InputError(f"cannot read {path}: {e}") from None
+
+
 def _read_toml(path: str | os.PathLike) -> dict:
     path = Path(path)
     if not path.is_file():
@@ -195,6 +214,9 @@ def _build(cls: type[T], tree: Mapping, prefix: str) -> T:
 def _check(value: Any, hint: Any, key: str) -> Any:
     """Returns `value` converted to `hint` (int to float, list to tuple) or raises ConfigError."""
     origin, args = _origin(hint), typing.get_args(hint)
+    if isinstance(value, float) and not math.isfinite(value):
+        # TOML reads `nan` and `inf`; a NaN learning rate would only fail at the first batch.
+        raise ConfigError(f"{key!r} must be a finite number, got {value!r}")
     if hint is Any:
         return value
     if origin in (typing.Union, types.UnionType):

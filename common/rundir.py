@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from common.errors import InputError, OutputError
+from common.runformat import RUN_CONFIG
 
 
 def create_run_dir(
@@ -44,8 +45,8 @@ def create_run_dir(
     if out.exists() and not out.is_dir():
         raise OutputError(f"--out {out} is a file, not a folder; name a folder for the run")
     if resume:
-        if not (out / "config.toml").is_file():
-            raise InputError(f"--resume: {out} holds no run to continue (no config.toml there)")
+        if not (out / RUN_CONFIG).is_file():
+            raise InputError(f"--resume: {out} holds no run to continue (no {RUN_CONFIG} there)")
     elif out.is_dir() and any(p for p in out.iterdir() if not p.name.startswith(".")):
         raise OutputError(
             f"--out {out} already holds files; pass --resume to continue that run, or choose another folder"

@@ -39,11 +39,14 @@ FORMAT = 1
 
 T = TypeVar("T", bound="_Summary")
 
+RUN_CONFIG = "config.toml"
+"""The resolved config every run directory holds (`common.config.save_config`); its presence marks a run."""
+
 
 class GanFiles:
     """File names inside a `gan.train` run directory."""
 
-    CONFIG = "config.toml"  # the resolved config
+    CONFIG = RUN_CONFIG  # the resolved config
     HISTORY = "history.csv"  # one row per finished epoch (`gan.callbacks.HISTORY_COLUMNS`)
     LOSSES_PNG = "losses.png"  # the loss curves
     SAMPLES_DIR = "samples"  # samples/epoch_NNN.png, grids from fixed latent vectors
@@ -65,7 +68,7 @@ class GanFiles:
 class NstFiles:
     """File names inside an `nst.transfer` run directory."""
 
-    CONFIG = "config.toml"  # the resolved config
+    CONFIG = RUN_CONFIG  # the resolved config
     INPUTS_DIR = "inputs"  # the content and style images as loaded (what --resume reads again)
     CONTENT = "content.png"  # in INPUTS_DIR
     SOURCES = "sources.json"  # in INPUTS_DIR: {"content": path, "styles": [paths]} as the user gave them

@@ -27,7 +27,6 @@ Usage:
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import hashlib
 import inspect
@@ -41,7 +40,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from common.atomic import atomic_path, write_json
-from common.cli import run_cli
+from common.cli import ArgumentParser, run_cli
 from common.config import load_config, to_toml
 from common.errors import InputError, OutputError
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
@@ -439,7 +438,7 @@ def _ensure_writable(folder: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m compare.evaluator",
         description="Train (or load from the cache) the Fashion-MNIST classifier whose features the GAN metrics use; "
         "print its test accuracy and file hash.",

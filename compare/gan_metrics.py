@@ -40,6 +40,11 @@ from compare.kid import kernel_inception_distance
 from compare.precision_recall import precision_recall
 
 DEFAULT_N = 10_000
+MAX_N = 60_000
+"""The most generated images the metrics take: as many as Fashion-MNIST's training set, the largest
+reference the floor is measured on. More do not make FID/KID against that reference more accurate
+(their error is then dominated by the reference's size) and cost time linearly: 60,000 is already
+several minutes of generation and evaluator features on a CPU."""
 PR_K = 3
 NEAR_CONSTANT_STD = 15.0
 """An image whose own pixel standard deviation is below this (0-255 levels) counts as near-constant.

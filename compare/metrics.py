@@ -13,32 +13,23 @@ Usage:
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 from typing import Sequence
 
 from common.atomic import write_json
-from common.cli import run_cli
-from common.config import load_config
+from common.cli import ArgumentParser, run_cli
+from common.config import load_config, read_toml
 from common.errors import ConfigError, InputError
 from common.runformat import GanFiles
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
-from compare.gan_metrics import DEFAULT_N
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from compare.gan_metrics import DEFAULT_N, MAX_N
 
 
 def run_dataset(run_dir: Path) -> tuple[str, str | None]:
     """Returns (dataset, data_dir) from a GAN run's `config.toml` (Fashion-MNIST when it says nothing)."""
     path = run_dir / GanFiles.CONFIG
-    try:
-        data = tomllib.loads(path.read_text()).get("data", {}) if path.is_file() else {}
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        raise InputError(f"cannot read {path}: {e}") from None
+    data = read_toml(path).get("data", {})
     return data.get("dataset", "fashion_mnist"), data.get("data_dir")
 
 
@@ -86,8 +77,8 @@ def measure_run(
     from gan.data import FASHION_MNIST_CLASSES
 
     run_dir = Path(run_dir)
-    if n < 2:
-        raise ConfigError(f"--n must be at least 2 images, got {n}")
+    if not 2 <= n <= MAX_N:
+        raise ConfigError(f"--n must be between 2 and {MAX_N:,} images (the size of the real reference), got {n}")
     dataset, run_data_dir = run_dataset(run_dir) if run_dir.is_dir() else ("fashion_mnist", None)
     data_dir = data_dir or run_data_dir
     generator = generator if generator is not None else load_generator(run_dir)
@@ -180,7 +171,7 @@ def format_table(result: dict) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     from compare.evaluator import EvaluatorConfig, load_evaluator
 
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m compare.metrics",
         description="Measure a trained GAN run (FID, KID, precision/recall, classifier score, class histogram, "
         "real-data floor) and write RUN_DIR/metrics.json.",
@@ -204,6 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     run_dir = Path(args.run)
     if not run_dir.exists():
         raise InputError(f"RUN_DIR {run_dir} does not exist; pass a GAN run directory made by python -m gan.train")
+    if not 2 <= args.n <= MAX_N:  # before the evaluator's training, not after
+        raise ConfigError(f"--n must be between 2 and {MAX_N:,} images (the size of the real reference), got {args.n}")
     if args.kid_subsets < 1:
         raise ConfigError(f"--kid-subsets must be positive, got {args.kid_subsets}")
     if args.reference_limit is not None and args.reference_limit < 4:

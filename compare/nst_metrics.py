@@ -27,7 +27,6 @@ Usage:
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import os
 import sys
@@ -38,7 +37,7 @@ from typing import Sequence
 import numpy as np
 
 from common.atomic import write_json
-from common.cli import run_cli
+from common.cli import ArgumentParser, run_cli
 from common.errors import ConfigError, InputError
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 from nst.config import GATYS_CONTENT_LAYER, GATYS_STYLE_LAYERS
@@ -231,7 +230,7 @@ def format_scores(names: Sequence[str], scores: Sequence[dict]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m compare.nst_metrics",
         description="Score stylized images (from this suite or any other tool) by style distance (Gram), content "
         "distance (block4_conv2) and sliced Wasserstein distance, at a fixed evaluation size.",

@@ -59,8 +59,11 @@ class ReportOptions:
     quick_args_nst: tuple[str, ...] = ()
 
     def __post_init__(self):
-        if self.n < 2:
-            raise ValueError(f"n (--n) must be at least 2 images, got {self.n}")
+        from compare.gan_metrics import MAX_N
+
+        if not 2 <= self.n <= MAX_N:
+            raise ValueError(f"n (--n) must be between 2 and {MAX_N:,} images (the size of the real reference), "
+                             f"got {self.n}")
         for name in ("kid_subsets", "sweep_size", "nst_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} (--{name.replace('_', '-')}) must be positive, got {getattr(self, name)}")

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Sequence
 
 from common.atomic import write_json, write_text
-from common.cli import run_cli
+from common.cli import ArgumentParser, run_cli
 from common.config import load_config
 from common.errors import ConfigError, InputError, OutputError
 from common.rundir import create_run_dir
@@ -172,17 +172,10 @@ def _relative(blocks: list[Block], folder: Path) -> list[Block]:
 # --- command line --------------------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but usage errors are one line like every other error of the suite."""
-
-    def error(self, message):
-        raise ConfigError(f"{message} (see python -m compare.report --help)")
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The `compare.report` parser. Flags default to None: an unset flag leaves the config's value."""
     D = ReportOptions()  # the defaults live in the dataclass only; shown in --help
-    p = _Parser(
+    p = ArgumentParser(
         prog="python -m compare.report",
         description="Measure a GAN run and a style transfer run and write a side-by-side report (report.html, "
         "report.md, figures/, metrics.json). With no runs given, quick runs of both are made first (the demo).",

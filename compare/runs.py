@@ -14,16 +14,11 @@ import csv
 import dataclasses
 import json
 import re
-import sys
 from pathlib import Path
 
+from common.config import read_toml
 from common.errors import InputError
 from common.runformat import GanFiles, GanSummary, NstFiles, NstSummary
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 
 def _read_json(path: Path) -> dict | None:
@@ -32,15 +27,6 @@ def _read_json(path: Path) -> dict | None:
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError) as e:
-        raise InputError(f"cannot read {path}: {e}") from None
-
-
-def _read_toml(path: Path) -> dict:
-    if not path.is_file():
-        return {}
-    try:
-        return tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as e:
         raise InputError(f"cannot read {path}: {e}") from None
 
 
@@ -112,7 +98,7 @@ class GanRun:
         )
         return cls(
             path=path,
-            config=_read_toml(path / GanFiles.CONFIG),
+            config=read_toml(path / GanFiles.CONFIG),
             summary=GanSummary.read(path) if (path / GanFiles.SUMMARY).is_file() else None,
             history=read_csv(path / GanFiles.HISTORY),
             grids=grids,
@@ -176,7 +162,7 @@ class NstRun:
                 raise InputError(
                     f"the {label} image {p} of the run {path} is not there; pass --nst-content/--nst-style to name it"
                 )
-        return cls(path, _read_toml(path / NstFiles.CONFIG), summary, read_csv(path / NstFiles.LOSSES_CSV), final,
+        return cls(path, read_toml(path / NstFiles.CONFIG), summary, read_csv(path / NstFiles.LOSSES_CSV), final,
                    frames, content_path, styles)  # fmt: skip
 
     @property

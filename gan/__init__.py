@@ -9,5 +9,4 @@ Each module owns one thing (importing the package does not import TensorFlow):
 - `gan.callbacks`: sample grids, history, checkpoints and the stop guard, all written atomically.
 - `gan.train`: `train(config, run_dir)` and `python -m gan.train`.
 - `gan.sample`: `load_generator`, `generate` and `python -m gan.sample`.
-- `gan.reference`: the reference notebook's GAN, ported plainly (the baseline of the seed config).
 """

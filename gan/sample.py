@@ -27,10 +27,16 @@ from pathlib import Path
 
 import numpy as np
 
-from common.cli import run_cli
+from common.cli import ArgumentParser, run_cli
 from common.errors import ConfigError, InputError
 from common.runformat import GanFiles
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
+
+MAX_GRID = 10_000
+"""The most images `--n` draws into one grid: 100 x 100 images, already 5,800 px square at `--scale 2`;
+a larger grid cannot be looked at, and a mistyped count would otherwise run for minutes."""
+MAX_STEPS = 1_000
+"""The most `--interpolate` steps: a longer walk is no smoother to the eye, only slower to make."""
 
 
 def load_generator(path: str | os.PathLike):
@@ -159,7 +165,7 @@ def interpolate(generator, steps: int, seed: int, to_seed: int) -> np.ndarray:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m gan.sample",
         description="Draw a grid of images from a trained generator, or interpolate between two latent vectors.",
     )
@@ -187,12 +193,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_tensorflow()
-    if args.n <= 0:
-        raise ConfigError(f"--n must be a positive number of images, got {args.n}")
-    if args.scale <= 0:
-        raise ConfigError(f"--scale must be positive, got {args.scale}")
-    if args.interpolate is not None and args.interpolate < 2:
-        raise ConfigError(f"--interpolate needs at least 2 steps, got {args.interpolate}")
+    if not 0 < args.n <= MAX_GRID:
+        raise ConfigError(f"--n must be between 1 and {MAX_GRID:,} images (100 x 100, the most a grid can show), "
+                          f"got {args.n}")  # fmt: skip
+    if not 0 < args.scale <= 16:
+        raise ConfigError(f"--scale must be between 1 and 16, got {args.scale}")
+    if args.interpolate is not None and not 2 <= args.interpolate <= MAX_STEPS:
+        raise ConfigError(f"--interpolate needs between 2 and {MAX_STEPS:,} steps, got {args.interpolate}")
     out = Path(args.out) if args.out else None
     if out is not None:
         allowed = (".png", ".gif") if args.interpolate else (".png",)

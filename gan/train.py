@@ -25,7 +25,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from common.cli import add_config_arguments, run_cli
+from common.cli import ArgumentParser, add_config_arguments, resolve_resume, run_cli
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 from common.config import load_config, save_config
 from common.runformat import GanFiles, GanSummary
@@ -58,6 +58,10 @@ def train(
     handle_signals: bool = True,
 ) -> GanSummary:
     """Trains a GAN and writes everything into `run_dir`.
+
+    The initial weights come from Keras's global seed, which this library function leaves alone:
+    call `keras.utils.set_random_seed(config.seed)` first for a reproducible run (`main` does).
+    The latent vectors, label noise and shuffling use `config.seed` whatever the global seed.
 
     Args:
         config: the resolved config.
@@ -103,7 +107,6 @@ def train(
     from gan.data import make_dataset
 
     strategy = mirrored_strategy() if config.strategy == "mirrored" else tf.distribute.get_strategy()
-    keras.utils.set_random_seed(config.seed)
     with strategy.scope():
         gan = build_gan(config, images.shape[1:])
         checkpoint = run_dir / GanFiles.CHECKPOINT
@@ -300,7 +303,7 @@ def write_summary(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m gan.train",
         description="Train a DCGAN on Fashion-MNIST (or another image data set) into a run directory.",
         epilog="Config keys for --set: see configs/gan/default.toml. Exit codes: 0 done, 1 training failed, "
@@ -342,7 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "data.dataset": args.dataset,
         "output.tensorboard": args.tensorboard,
     }
-    resume_dir = _resume_dir(args)
+    resume_dir = resolve_resume(args.resume, args.out, "gan.train")
     if resume_dir is not None:
         config = _resumed_config(resume_dir, args, values)
         args.out = resume_dir
@@ -359,6 +362,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         created.append(run_dir)
     configure_tensorflow(onednn=True)
     import_tensorflow_quietly()
+    import keras
+
+    keras.utils.set_random_seed(config.seed)  # the initial weights: the process is this run's alone
     print(f"gan.train: run directory {run_dir}", file=sys.stderr, flush=True)
     try:
         summary = train(config, run_dir, resume=resume_dir is not None)
@@ -377,21 +383,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         file=sys.stderr,
     )
     return 0
-
-
-def _resume_dir(args) -> str | None:
-    """The run `--resume RUN_DIR` (or the old `--out RUN_DIR --resume`) names, or None."""
-    if args.resume is None:
-        return None
-    if args.resume is True:
-        if args.out is None:
-            raise InputError("--resume needs the run directory to continue: --resume RUN_DIR")
-        print(f"gan.train: note: `--out {args.out} --resume` is the old spelling of `--resume {args.out}`",
-              file=sys.stderr)  # fmt: skip
-        return args.out
-    if args.out is not None and Path(args.out) != Path(args.resume):
-        raise ConfigError(f"--out {args.out} and --resume {args.resume} name different runs; drop --out")
-    return args.resume
 
 
 def _resumed_config(run_dir: str, args, values: dict) -> GANConfig:

@@ -6,6 +6,10 @@ Gram matrices match one or more style images. Each module owns one thing:
 - `nst.images`: load any image file as RGB, save atomically, VGG19 `preprocess`/`deprocess`.
 - `nst.weights`: find the VGG19 ImageNet weights (`--weights`, `NST_VGG19_WEIGHTS`, Keras cache).
 - `nst.vgg`: a frozen VGG19 feature extractor cut after the deepest layer a loss needs.
+- `nst.frozen_conv`: the VGG19 convolution whose input gradient runs as a forward convolution.
+- `nst.objective`: the total loss and its gradient with respect to the pixels.
+- `nst.colors`: keeping the content's colours (luminance transfer, histogram matching).
+- `nst.memory`: the memory a run needs at its output size, checked before any work.
 - `nst.losses`: Gram matrix, content, style and total-variation losses, with documented scales.
 - `nst.config`: the frozen `NSTConfig` dataclass (`configs/nst/*.toml` sit over it).
 - `nst.stylizer`: `stylize`, the optimization loop (no I/O; reports typed records to a callback).

@@ -32,6 +32,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from common.atomic import atomic_path
 from common.errors import InputError, OutputError
+from common.images import to_uint8  # pixel space [0, 255] is its default range
 
 MAX_PIXELS = 50_000_000
 """Largest image (width x height, before resizing) `load_image` decodes; larger is refused as a bomb."""
@@ -152,14 +153,6 @@ def save_image(path: str | os.PathLike, image: np.ndarray, quality: int = 95) ->
     except OSError as e:
         raise OutputError(f"cannot write image {path}: {e.strerror or e}") from None
     return path
-
-
-def to_uint8(image: np.ndarray) -> np.ndarray:
-    """Rounds and clips a pixel-space image to uint8 [H, W, 3]."""
-    image = np.asarray(image)
-    if image.dtype == np.uint8:
-        return image
-    return np.clip(np.rint(image), 0, 255).astype(np.uint8)
 
 
 def resize(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

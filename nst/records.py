@@ -68,10 +68,6 @@ class StepRecord:
         """`{"content": ..., "style": ..., "tv": ..., "total": ...}`."""
         return {name: getattr(self, name) for name in LOSS_NAMES}
 
-    def bare(self) -> StepRecord:
-        """This record without image and checkpoint (what the history keeps)."""
-        return dataclasses.replace(self, image=None, checkpoint=None)
-
 
 @dataclasses.dataclass(frozen=True)
 class Checkpoint:

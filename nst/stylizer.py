@@ -356,7 +356,7 @@ def _run_first_order(objective, image, start, scale, config, report, should_stop
             pixels.assign(np.asarray(image, np.float32)[None])
         image = pixels.numpy()[0]
         iteration += 1
-        report(iteration, _terms(terms), lambda: image.copy(), optimizer_state,
+        report(iteration, _terms(terms), lambda: image.copy(), optimizer_state,  # noqa: B023 - called at once
                messages[-1] if nonfinite and messages else None)
         nonfinite = 0
         if should_stop():

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from common.atomic import write_json, write_text
-from common.cli import add_config_arguments, run_cli
+from common.cli import ArgumentParser, add_config_arguments, resolve_resume, run_cli
 from common.config import load_config, save_config
 from common.errors import ConfigError, InputError, OutputError, TrainingError
 from common.images import evenly_spaced, save_gif
@@ -52,16 +52,9 @@ from nst.records import LOSS_NAMES
 PROG = "nst.transfer"
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but usage errors are one line like every other error of the suite."""
-
-    def error(self, message):
-        raise ConfigError(f"{message} (see python -m {PROG} --help)")
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The `nst.transfer` argument parser."""
-    parser = _Parser(
+    parser = ArgumentParser(
         prog=f"python -m {PROG}",
         description="Neural style transfer (Gatys et al. 2015) on VGG19. With no images, uses the bundled "
         "Tuebingen photo and van Gogh's Starry Night.",
@@ -97,12 +90,11 @@ def main(argv=None) -> int:
 
 def _run(args) -> int:
     from nst.images import load_image
+    from nst.memory import check_output_size
     from nst.vgg import min_side
 
     started = time.time()
-    if args.resume:
-        if args.out is not None and Path(args.out) != Path(args.resume):
-            raise ConfigError(f"--out {args.out} and --resume {args.resume} name different runs; drop --out")
+    if resolve_resume(args.resume, args.out, PROG):
         run_dir = create_run_dir(args.resume, "nst", resume=True)
         overrides = {"weights": args.weights} if args.weights else {}
         config = load_config(NSTConfig, run_dir / NstFiles.CONFIG, values=overrides)
@@ -111,6 +103,7 @@ def _run(args) -> int:
     else:
         config = load_config(NSTConfig, args.config, args.overrides, _flag_values(args))
         content_path, style_paths = _input_paths(args)
+    check_output_size(content_path, config)  # before loading anything at that size
     side = min_side(config.loss.layers)
     load_size = None if config.image.size_of == "height" else config.image.size
     content = load_image(content_path, load_size, min_side=side)

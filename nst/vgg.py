@@ -12,7 +12,7 @@ layers while sharing the very same convolution layers (and so the weights alread
 The network is fully convolutional, so one extractor serves every image size (input shape
 [batch, None, None, 3]). Input is VGG19's caffe convention: `nst.images.preprocess` of RGB pixels.
 Each convolution back-propagates to its input through a forward convolution with the rotated
-kernel, exactly the same gradient but faster on CPUs than TensorFlow's own (`_frozen_conv_class`).
+kernel, exactly the same gradient but faster on CPUs than TensorFlow's own (`nst.frozen_conv`).
 
 Example:
     >>> vgg = load_vgg19(resolve_weights())
@@ -49,6 +49,30 @@ def check_layers(layers: Sequence[str]) -> tuple[str, ...]:
     return layers
 
 
+_BLOCK_CHANNELS = {"block1": 64, "block2": 128, "block3": 256, "block4": 512, "block5": 512}
+
+
+def activation_values(shape: tuple[int, int], layers: Sequence[str]) -> int:
+    """How many float32 values the outputs of the cut network's layers hold for one image.
+
+    Args:
+        shape: (height, width) of the image.
+        layers: the requested layers; the network runs up to the deepest one.
+
+    Returns:
+        The sum over every layer up to the deepest requested one of h * w * channels (h, w halved
+        at each pooling), e.g. 63 million for 512x384 up to `block5_conv1`.
+    """
+    deepest = max(VGG19_LAYERS.index(name) for name in check_layers(layers))
+    height, width = shape
+    total = 0
+    for name in VGG19_LAYERS[: deepest + 1]:
+        if name.endswith("_pool"):
+            height, width = height // 2, width // 2
+        total += height * width * _BLOCK_CHANNELS[name.split("_")[0]]
+    return total
+
+
 def min_side(layers: Sequence[str]) -> int:
     """The smallest image side (pixels) that still gives every layer at least 1x1 positions: 2**poolings."""
     deepest = max(VGG19_LAYERS.index(name) for name in check_layers(layers))
@@ -81,6 +105,8 @@ class FeatureExtractor:
         """
         import keras
 
+        from nst.frozen_conv import FrozenConv  # imports TensorFlow, so not at the top of this module
+
         self.layers = check_layers(layers)
         if pooling not in ("max", "avg"):
             raise ConfigError(f"pooling must be 'max' or 'avg', got {pooling!r}")
@@ -100,7 +126,7 @@ class FeatureExtractor:
                 # Same 2x2 window and stride as VGG19's max pooling (Gatys et al., section 2).
                 x = keras.layers.AveragePooling2D(pool_size=2, strides=2, name=layer.name.replace("pool", "avgpool"))(x)
             elif _is_same_conv(layer):
-                x = _frozen_conv_class()(layer)(x)  # the loaded layer's own weights, not a copy
+                x = FrozenConv(layer)(x)  # the loaded layer's own weights, not a copy
             else:
                 x = layer(x)  # the loaded layer itself: weights are shared, not copied or reloaded
             if layer.name.endswith(tuple(f"conv{i}" for i in range(1, 5))):
@@ -134,57 +160,3 @@ def _is_same_conv(layer) -> bool:
         and layer.padding == "same"
         and all(k % 2 == 1 for k in layer.kernel_size)
     )
-
-
-_FROZEN_CONV = None
-
-
-def _frozen_conv_class():
-    """Returns `FrozenConv`, a layer running a loaded VGG19 convolution whose input gradient is a conv.
-
-    Why: style transfer back-propagates to the image through every convolution. TensorFlow computes
-    that input gradient with `Conv2DBackpropInput`, which with its default (Eigen) kernels on an
-    AVX2 CPU ran 2.4x slower than the forward convolution of the same size (`block1_conv2` at
-    512x384 here: 567 ms against 238 ms). For stride 1, 'same' padding and an odd k x k kernel,
-    the input gradient is exactly a 'same' convolution of the output gradient with the kernel
-    rotated by 180 degrees and its input and output channels swapped: dx = conv(dy, W'), with
-    W'[i, j, o, c] = W[k-1-i, k-1-j, c, o]. Computed that way it runs at forward speed (1.8x
-    faster for that layer, equal within float32 rounding). The weights are frozen, so no weight
-    gradient is computed. Built lazily (and once) so that importing `nst.vgg` does not import
-    TensorFlow.
-    """
-    global _FROZEN_CONV
-    if _FROZEN_CONV is not None:
-        return _FROZEN_CONV
-    import keras
-    import tensorflow as tf
-
-    @tf.custom_gradient
-    def conv_same(x, kernel):
-        # x [B, H, W, C_in], kernel [k, k, C_in, C_out] -> [B, H, W, C_out]
-        def grad(dy):
-            rotated = tf.transpose(tf.reverse(kernel, axis=[0, 1]), [0, 1, 3, 2])  # [k, k, C_out, C_in]
-            return tf.nn.conv2d(dy, rotated, strides=1, padding="SAME"), None
-
-        return tf.nn.conv2d(x, kernel, strides=1, padding="SAME"), grad
-
-    class FrozenConv(keras.layers.Layer):
-        """`conv`'s activation(conv2d(x, kernel) + bias), with the input gradient computed as a conv.
-
-        Attributes:
-            conv: the loaded `keras.layers.Conv2D` whose kernel and bias are used (shared).
-        """
-
-        def __init__(self, conv):
-            super().__init__(name=conv.name, trainable=False)
-            self.conv = conv
-
-        def call(self, x):
-            kernel = tf.convert_to_tensor(self.conv.kernel)
-            return self.conv.activation(tf.nn.bias_add(conv_same(x, kernel), self.conv.bias))
-
-        def compute_output_shape(self, input_shape):
-            return self.conv.compute_output_shape(input_shape)
-
-    _FROZEN_CONV = FrozenConv
-    return FrozenConv

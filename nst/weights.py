@@ -24,6 +24,8 @@ import warnings
 from pathlib import Path
 from typing import Literal, Mapping
 
+import numpy as np
+
 from common.errors import WeightsError
 
 ENV_VAR = "NST_VGG19_WEIGHTS"
@@ -93,7 +95,8 @@ def load_vgg19(source: WeightsSource, seed: int | None = None):
 
     Args:
         source: from `resolve_weights`.
-        seed: for `kind == "none"`: seeds Keras's initializers so random weights are reproducible.
+        seed: for `kind == "none"`: the seed of the random weights (a local generator; the
+            process's global seed is left alone).
 
     Returns:
         A frozen `keras.Model`, input [batch, None, None, 3] in VGG19's caffe convention.
@@ -104,9 +107,9 @@ def load_vgg19(source: WeightsSource, seed: int | None = None):
     import keras
 
     if source.kind == "none":
-        if seed is not None:
-            keras.utils.set_random_seed(seed)
         model = keras.applications.VGG19(include_top=False, weights=None, input_shape=(None, None, 3))
+        if seed is not None:
+            _reinitialize(model, seed)
     else:
         target = source.path if source.kind == "path" else "imagenet"
         try:
@@ -141,3 +144,18 @@ def _imagenet(environ: Mapping[str, str]) -> WeightsSource:
     if cached.is_file():
         return WeightsSource("imagenet", str(cached), "keras-cache")
     return WeightsSource("imagenet", None, "download")
+
+
+def _reinitialize(model, seed: int) -> None:
+    """Draws every convolution's kernel anew from NumPy's generator for `seed` (Glorot uniform, as
+    Keras's default initializer) and zeroes the biases: reproducible random weights without
+    reseeding the whole process."""
+    import keras
+
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            kh, kw, c_in, c_out = layer.kernel.shape
+            limit = np.sqrt(6.0 / (kh * kw * (c_in + c_out)))
+            layer.kernel.assign(rng.uniform(-limit, limit, (kh, kw, c_in, c_out)).astype(np.float32))
+            layer.bias.assign(np.zeros(c_out, np.float32))

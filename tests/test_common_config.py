@@ -1,13 +1,14 @@
 """Tests for common.config: TOML over dataclass defaults, --set overrides, type checks, round trip."""
 
 import dataclasses
+import math
 from typing import Literal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from common.config import config_keys, load_config, save_config, to_toml
+from common.config import config_keys, load_config, save_config, to_toml, tomllib
 from common.errors import ConfigError
 
 
@@ -141,8 +142,27 @@ def test_fuzzed_overrides_give_a_config_or_a_config_error(overrides):
         cfg = load_config(Config, overrides=overrides)
     except ConfigError as e:
         assert str(e)  # every refusal says something
-    else:
-        assert isinstance(cfg, Config) and cfg.train.epochs > 0
+        return
+    # Accepted: every scalar key holds the last value given for it, and the config survives a save.
+    last = dict(o.split("=", 1) for o in overrides)
+    for key in ("seed", "name", "train.epochs", "train.lr", "train.optimizer", "train.ema"):
+        if key in last:
+            got = cfg.train if key.startswith("train.") else cfg
+            got = getattr(got, key.split(".")[-1])
+            try:
+                expected = tomllib.loads(f"v = {last[key]}")["v"]
+            except tomllib.TOMLDecodeError:
+                expected = last[key]  # a bare word is taken as a string
+            assert got == expected and type(got) is (float if key == "train.lr" else type(expected)), (key, got)
+    assert load_config(Config, overrides=[f"{k}={v}" for k, v in last.items()]) == cfg
+    assert all(math.isfinite(v) for v in (cfg.train.lr, *cfg.train.weights.values()))
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "+nan"])
+@pytest.mark.parametrize("key", ["train.lr", "train.weights.a", "seed"])
+def test_non_finite_numbers_are_refused_naming_the_key(key, value):
+    with pytest.raises(ConfigError, match=rf"'{key}' must be a finite number, got"):
+        load_config(Config, overrides=[f"{key}={value}"])
 
 
 @settings(max_examples=200, deadline=None)

@@ -105,6 +105,7 @@ def test_default_cache_dir_follows_the_environment(monkeypatch, tmp_path):
     assert ev.default_cache_dir() == tmp_path / "x" / "gen-art-suite" / "compare"
 
 
+@pytest.mark.slow
 def test_cli_trains_then_loads(tiny_evaluator, compare_cache_dir, tmp_path):
     args = [sys.executable, "-m", "compare.evaluator", "--cache-dir", str(compare_cache_dir),
             "--limit", str(TINY_EVALUATOR["train_limit"]), "--epochs", "1"]  # fmt: skip

@@ -62,6 +62,7 @@ def test_measure_run_is_deterministic_and_writes_metrics_json(gan_run, tiny_eval
     assert other_seed["generated"]["fid"] != first["generated"]["fid"]
 
 
+@pytest.mark.slow
 def test_cli_writes_metrics_json(gan_run, compare_cache_dir, tiny_evaluator, tmp_path):
     args = [sys.executable, "-m", "compare.metrics", str(gan_run), "--n", "100", "--seed", "1", "--kid-subsets", "3",
             "--reference-limit", "300", "--cache-dir", str(compare_cache_dir)]  # fmt: skip

@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 import pytest
-from nst_support import real_weights_path, smooth_image, stripes_image
+from nst_support import ASSETS, real_weights_path, smooth_image, stripes_image
 
 from compare.nst_metrics import NSTScorer, sliced_wasserstein
 
@@ -86,9 +86,7 @@ def test_with_real_weights_a_blend_lies_between_content_and_style():
     path = real_weights_path()
     if path is None:
         pytest.skip("real VGG19 weights absent: set NST_VGG19_WEIGHTS or provide ../shared/models/vgg19_notop_imagenet_q8.h5")
-    from pathlib import Path
-
-    images = Path(path).parents[1] / "images"
+    images = ASSETS  # the package's own copies, wherever the weights file lives
     scorer = NSTScorer(weights=str(path), size=128, projections=16)
     from nst.images import load_image
 

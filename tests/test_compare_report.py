@@ -85,6 +85,7 @@ def tiny_report(real_runs, tmp_path_factory, tiny_evaluator, compare_cache_dir):
     return out
 
 
+@pytest.mark.slow
 def test_report_has_every_section_and_every_image(tiny_report):
     metrics = check_report(tiny_report)
     names = {p.name for p in (tiny_report / "figures").glob("*.png")}
@@ -105,6 +106,7 @@ def test_report_has_every_section_and_every_image(tiny_report):
     assert "real-data floor" not in html and "content MSE" not in html
 
 
+@pytest.mark.slow
 def test_report_numbers_come_from_the_runs(tiny_report, real_runs):
     metrics = json.loads((tiny_report / "metrics.json").read_text())
     gan_summary = GanSummary.read(real_runs[0])
@@ -122,6 +124,7 @@ def test_report_numbers_come_from_the_runs(tiny_report, real_runs):
     assert "scale 1 of 2, 24 px" in md and "scale 0" not in md
 
 
+@pytest.mark.slow
 def test_words_say_what_the_numbers_say(tiny_report):
     """Two epochs of four steps learn nothing: no sentence may claim a learned distribution."""
     metrics = json.loads((tiny_report / "metrics.json").read_text())
@@ -168,6 +171,7 @@ def _png_info(path: Path) -> tuple[int, float, int]:
         return im.size[0], float(im.text["min_font_pt"]), int(im.text["dpi"])
 
 
+@pytest.mark.slow
 def test_every_figure_is_legible_at_its_page_width(tiny_report):
     """No figure is wider than the column it is shown in, and no text in it is under 13 pt at 100 dpi."""
     for path in sorted((tiny_report / "figures").glob("*.png")):
@@ -203,6 +207,7 @@ def test_the_quick_gan_run_uses_the_packaged_demo_config():
     assert args[args.index("--epochs") + 1] == "2" and args[args.index("--limit") + 1] == "512"
 
 
+@pytest.mark.slow
 def test_a_report_on_one_run_only_still_has_every_section(real_runs, tmp_path):
     nst_run = shutil.copytree(real_runs[1], tmp_path / "nst")
     # A run that was stopped and resumed: its time is the whole optimization's, not the last invocation's.
@@ -237,6 +242,7 @@ def _browser(args_tail: list[str], tmp_path: Path) -> subprocess.CompletedProces
     return subprocess.run(args, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_html_report_renders_in_a_headless_browser(tiny_report, tmp_path):
     shot = tmp_path / "shot.png"
     done = _browser([f"--screenshot={shot}", (tiny_report / "report.html").as_uri()], tmp_path)
@@ -251,6 +257,7 @@ def test_html_report_renders_in_a_headless_browser(tiny_report, tmp_path):
     assert pixels.std() > 20 and non_white > 0.05 and colours > 1000, (pixels.std(), non_white, colours)
 
 
+@pytest.mark.slow
 def test_figures_are_legible_as_the_browser_shows_them(tiny_report, tmp_path):
     """In a 1100 px window at 100 %, every figure's smallest text is at least 13 screen pixels tall,
     and the style transfer result is shown as large as the GAN grid."""

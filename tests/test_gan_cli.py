@@ -23,8 +23,8 @@ from gan.config import GANConfig
 from gan.sample import main as sample_main
 from gan.train import train
 
-RUN_FILES = {"config.toml", "history.csv", "losses.png", "samples", "samples.gif", "generator.keras",
-             "checkpoint.weights.h5", "summary.json"}  # fmt: skip
+RUN_FILES = {GanFiles.CONFIG, GanFiles.HISTORY, GanFiles.LOSSES_PNG, GanFiles.SAMPLES_DIR, GanFiles.GIF,
+             GanFiles.GENERATOR, GanFiles.CHECKPOINT, GanFiles.SUMMARY}  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +47,7 @@ def test_one_epoch_on_1024_images_writes_every_output_and_samples(tmp_path):
     assert {p.name for p in run.iterdir()} == RUN_FILES
     assert [r["epoch"] for r in read_history(run / GanFiles.HISTORY)] == [1]
     assert [p.name for p in (run / GanFiles.SAMPLES_DIR).iterdir()] == ["epoch_001.png"]
-    for image in ("losses.png", "samples.gif", "samples/epoch_001.png"):
+    for image in (GanFiles.LOSSES_PNG, GanFiles.GIF, f"{GanFiles.SAMPLES_DIR}/{GanFiles.sample_grid(1)}"):
         with Image.open(run / image) as im:
             im.verify()
     assert keras.models.load_model(run / GanFiles.GENERATOR).output_shape == (None, 28, 28, 1)
@@ -88,6 +88,8 @@ def empty_dir(tmp_path):
         (["--resume"], ["--resume needs the run directory"]),
         (["--resume", "--out", "empty"], ["holds no run to continue"]),
         (["--out", "full"], ["already holds files", "--resume"]),
+        (["--set", "train.d_learning_rate=nan"], ["'train.d_learning_rate' must be a finite number, got nan"]),
+        (["--strategy", "nope"], ["argument --strategy: invalid choice: 'nope'"]),
     ],
 )
 def test_train_usage_errors_are_one_line(tmp_path, empty_dir, args, fragments):
@@ -107,13 +109,14 @@ def test_sample_errors_are_one_line(tmp_path):
         (["bad.keras"], "bad.keras is not a Keras model file"),
         (["missing"], "missing does not exist"),
         (["run"], "run holds no generator.keras"),
-        (["run", "--n", "0"], "--n must be a positive number of images, got 0"),
-        (["run", "--interpolate", "1"], "--interpolate needs at least 2 steps"),
+        (["run", "--n", "0"], "--n must be between 1 and 10,000 images"),
+        (["run", "--interpolate", "1"], "--interpolate needs between 2 and 1,000 steps, got 1"),
         (["run", "--out", "x.jpg"], "--out must end in .png"),
     ]:
         assert_one_error_line(run_module("gan.sample", *args, cwd=tmp_path), "gan.sample", fragment)
 
 
+@pytest.mark.slow
 def test_resume_with_a_wrong_latent_size_or_a_config_file(tmp_path):
     data = write_fake_fashion(tmp_path / "data", n=64)
     overrides = [*TINY_MODEL, f"data.data_dir={json.dumps(str(data))}", "train.batch_size=16", "train.epochs=1"]

@@ -175,6 +175,7 @@ MIRRORED_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_scales_losses_by_the_global_batch(tmp_path):
     """Two replicas on two logical CPUs take the same step as one device on the whole batch."""
     script = tmp_path / "mirrored.py"

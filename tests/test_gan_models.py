@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 from gan_support import DEFAULT_TOML, SEED_TOML
 
+from benchmarks.reference_dcgan import reference_models
 from common.config import load_config
 from common.errors import ConfigError
 from gan.config import GANConfig
 from gan.models import build_discriminator, build_generator, output_range
-from gan.reference import reference_models
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,7 @@ import time
 
 import keras
 import numpy as np
+import pytest
 from gan_support import TINY_MODEL, run_module, set_args, start_module, suite_lines, write_fake_fashion
 from PIL import Image
 
@@ -20,6 +21,8 @@ from common.runformat import GanFiles
 from gan.callbacks import read_history
 from gan.config import GANConfig
 from gan.train import build_gan, load_checkpoint
+
+pytestmark = pytest.mark.slow  # every test here kills and resumes training processes
 
 EPOCHS = 5
 KILLS = 2
@@ -82,7 +85,8 @@ def test_sigkill_at_random_moments_then_resume(tmp_path):
     assert json.loads((run / GanFiles.SUMMARY).read_text())["epochs"] == EPOCHS
     keras.models.load_model(run / GanFiles.GENERATOR)
     assert sorted(p.name for p in (run / GanFiles.SAMPLES_DIR).iterdir()) == [f"epoch_{e:03d}.png" for e in range(1, EPOCHS + 1)]
-    for image in ["losses.png", "samples.gif", *(f"samples/epoch_{e:03d}.png" for e in range(1, EPOCHS + 1))]:
+    grids = [f"{GanFiles.SAMPLES_DIR}/{GanFiles.sample_grid(e)}" for e in range(1, EPOCHS + 1)]
+    for image in [GanFiles.LOSSES_PNG, GanFiles.GIF, *grids]:
         with Image.open(run / image) as im:
             im.verify()
     with Image.open(run / GanFiles.GIF) as gif:

@@ -42,6 +42,7 @@ def tiny_config(data_dir, *overrides):
 
 def run(config, run_dir, **kwargs):
     run_dir.mkdir(exist_ok=True)
+    keras.utils.set_random_seed(config.seed)  # as gan.train's command line does
     return train(config, run_dir, verbose=0, **kwargs)
 
 
@@ -115,6 +116,7 @@ def test_tensorboard_logs(finished):
     assert list((finished[1] / GanFiles.TENSORBOARD_DIR).rglob("events.out.tfevents.*"))
 
 
+@pytest.mark.slow
 def test_resume_continues_with_the_optimizer_state(data_dir, finished, tmp_path):
     _, run_dir = copy_run(finished, tmp_path)
     longer = tiny_config(data_dir, "train.epochs=4")
@@ -145,6 +147,7 @@ class SignalAt(keras.callbacks.Callback):
                 os.kill(os.getpid(), self.signum)
 
 
+@pytest.mark.slow
 def test_sigterm_stops_after_the_batch_and_keeps_the_last_finished_epoch(data_dir, tmp_path, capsys):
     config = tiny_config(data_dir, "train.epochs=3")
     run_dir = tmp_path / "run"
@@ -162,6 +165,7 @@ def test_sigterm_stops_after_the_batch_and_keeps_the_last_finished_epoch(data_di
     assert saved_state(config, run_dir) == (3, 3 * STEPS, 3 * STEPS)
 
 
+@pytest.mark.slow
 def test_first_ctrl_c_finishes_the_epoch_second_stops_now(data_dir, tmp_path, capsys):
     config = tiny_config(data_dir, "train.epochs=3")
     with pytest.raises(TrainingInterrupted) as info:

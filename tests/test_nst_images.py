@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from common.errors import InputError, OutputError
-from nst.images import ImageNotice, deprocess, load_image, preprocess, resize, save_image, to_uint8
+from common.images import to_uint8
+from nst.images import ImageNotice, deprocess, load_image, preprocess, resize, save_image
 
 
 def _gradient(width=40, height=30):

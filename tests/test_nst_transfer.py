@@ -71,6 +71,7 @@ def _check_complete_run(run: Path, steps: int, sizes):
     assert not list(run.rglob(".*.tmp*")), "no temporary files left"
 
 
+@pytest.mark.slow
 def test_cli_writes_every_output(tmp_path):
     result = _run([*TINY, "--iterations", "3", "--save-every", "2", "--set", "image.min_scale_size=24",
                    "--out", "run", "-o", "out.jpg"], tmp_path)
@@ -87,6 +88,7 @@ def _sizes(run):
     return [(s["width"], s["height"]) for s in summary["scales"]]
 
 
+@pytest.mark.slow
 def test_cli_two_scales_and_two_styles_in_a_fresh_run_folder(tmp_path):
     style2 = tmp_path / "s2.png"
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (40, 30, 3), dtype=np.uint8)).save(style2)
@@ -137,9 +139,12 @@ def _bad_inputs(tmp_path: Path) -> dict[str, list[str]]:
         "resume nothing": ["--resume", "folder"],
         "resume with images": ["--resume", "folder", good, good],
         "bad optimizer": ["--optimizer", "newton"],
+        "NaN style scale": ["--style-scale", "nan"],
+        "a size that cannot fit in memory": ["--weights", "none", "--size", "100000"],
     }
 
 
+@pytest.mark.slow
 def test_bad_input_is_one_line_and_exit_2_before_any_work(tmp_path):
     cases = _bad_inputs(tmp_path)
     for name, args in cases.items():

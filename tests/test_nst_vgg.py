@@ -49,7 +49,7 @@ def test_avg_pooling_shares_the_same_convolutions(random_vgg19):
 
 def test_pixel_gradient_is_exactly_autodiff_through_the_loaded_layers(random_vgg19):
     # The extractor computes each convolution's input gradient as a convolution (nst.vgg,
-    # `_frozen_conv_class`); it must agree with TensorFlow's own gradient of the plain VGG19 layers.
+    # `nst.frozen_conv`); it must agree with TensorFlow's own gradient of the plain VGG19 layers.
     import keras
     import tensorflow as tf
 

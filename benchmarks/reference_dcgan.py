@@ -5,8 +5,9 @@ reference notebook adapts it to 28x28x1 Fashion-MNIST, written out literally: Se
 `keras.Model` subclass whose `train_step` draws latent vectors from a `SeedGenerator` and label
 noise from `tf.random.uniform`, fed by `from_tensor_slices(x).shuffle(60000).batch(512)`.
 
-The project does not train with it; the tests check that the seed config builds these exact
-models, and `benchmarks/gan_throughput.py` measures it as the "plain port" baseline.
+The project does not train with it, so it lives beside the benchmarks, not in the `gan` package:
+`tests/test_gan_models.py` checks that the seed config builds these exact models, and
+`benchmarks/gan_throughput.py` measures it as the "plain port" baseline.
 """
 
 from __future__ import annotations
