@@ -260,20 +260,18 @@ def nst_loss_reading(scales: list[dict]) -> str:
 
 
 def nst_metric_rows(scores: dict) -> list[list[str]]:
-    """The style transfer quality table: measure, result, content photo, painting, better, what it measures."""
+    """The style transfer quality table: measure, result, content photo, painting, better, unit, meaning.
+
+    The reading of each measure is `compare.nst_metrics.NST_METRICS`'s.
+    """
+    from compare.nst_metrics import NST_METRICS
+
     r, c, s = scores["result"], scores["content_image"], scores["style_image"]
-    return [
-        ["style distance (Gram)", f"{r['style_distance']:.3f}", f"{c['style_distance']:.3f}", f"{s['style_distance']:.3f}",
-         "lower", "how far the textures are from the painting's: mean over 5 VGG19 layers of the squared Gram-matrix "
-         "difference, relative to the painting's own Gram matrices (0 = the painting's textures, 1 = as far as a blank "
-         "image)"],
-        ["content distance", f"{r['content_distance']:.3f}", f"{c['content_distance']:.3f}", f"{s['content_distance']:.3f}",
-         "lower", f"how far the layout is from the photo's: mean squared difference of `{r['content_layer']}` features, "
-         "relative to the photo's own features (0 = the photo, 1 = as far as a blank image)"],
-        ["sliced Wasserstein", f"{r['swd']:.3f}", f"{c['swd']:.3f}", f"{s['swd']:.3f}", "lower",
-         "a second style measure: whole feature distributions compared along 64 random directions, relative to the "
-         "painting's (0 = same distributions, 1 = as far as a blank image)"],
-    ]  # fmt: skip
+    rows = []
+    for key in ("style_distance", "content_distance", "swd"):
+        info = NST_METRICS[key]
+        rows.append([info.label, f"{r[key]:.3f}", f"{c[key]:.3f}", f"{s[key]:.3f}", info.better, info.unit, info.meaning])
+    return rows
 
 
 def nst_result_caption(facts: Mapping[str, str]) -> str:

@@ -131,11 +131,11 @@ def nst_part(run: NstRun, options: ReportOptions, figures: Path, vgg=None) -> Pa
         add("losses", Paragraph(f"The style transfer run {run.path} has no `losses.csv`."))
 
     add("quality", Heading("Style transfer", level=3),
-        Table(["measure", "result", "content photo itself", "painting itself", "better", "what it measures"],
+        Table(["measure", "result", "content photo itself", "painting itself", "better", "unit", "what it measures"],
               explain.nst_metric_rows(scores),
               caption=f"Measured at {options.eval_size} px (long side) with VGG19 ({scores['result']['weights']}), "
-                      f"max pooling: style over `block1..5_conv1`, content at `{CONTENT_LAYER}`. All three are "
-                      "relative distances without a unit; the photo and the painting themselves mark the two ends."))  # fmt: skip
+                      f"max pooling: style over `block1..5_conv1`, content at `{CONTENT_LAYER}`. The photo "
+                      "and the painting themselves mark the two ends."))  # fmt: skip
 
     layers = scores["result"]["style_layers"]
     fig = F.before_after(start, final, (start_label, "result"), layers, figures / "nst_start_final.png", WELL_MATCHED)

@@ -31,7 +31,7 @@ from typing import Sequence
 from common.atomic import write_json, write_text
 from common.cli import ArgumentParser, run_cli
 from common.config import load_config
-from common.errors import ConfigError, InputError, OutputError
+from common.errors import InputError, OutputError
 from common.rundir import create_run_dir
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 from compare import explain
