@@ -13,8 +13,9 @@ import dataclasses
 import html
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence, Union
+from typing import Union
 
 
 @dataclasses.dataclass

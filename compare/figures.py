@@ -15,8 +15,8 @@ import contextlib
 import dataclasses
 import math
 import os
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -173,7 +173,9 @@ def nst_losses(rows: Sequence[dict], path, scale_label) -> Path:
     panel = loss_panel(list(rows))
     # A zero (content at the first step, when the image starts as the photo) has no logarithm: not drawn.
     series = {k: [v if v > 0 else math.nan for v in values] for k, values in panel.series.items()}
-    marks = [(r["step"] - 0.5, scale_label(r)) for i, r in enumerate(rows) if i == 0 or r["scale"] != rows[i - 1]["scale"]]
+    marks = [
+        (r["step"] - 0.5, scale_label(r)) for i, r in enumerate(rows) if i == 0 or r["scale"] != rows[i - 1]["scale"]
+    ]
     panel = dataclasses.replace(panel, series=series, marks=marks, whole_x=True, xlabel="iteration (over all scales)",
                                 ylabel="weighted loss (log scale)")  # fmt: skip
     return plot_panels([panel], path, width=FULL, height=4.6, font_size=MIN_FONT_PT + 2)

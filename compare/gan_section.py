@@ -58,10 +58,9 @@ def _measure(run: GanRun, options: ReportOptions, evaluator, data_dir, generator
 
 def grid_histogram(path: Path, run: GanRun, evaluator, class_names) -> dict:
     """The evaluator's class histogram of the tiles of one `samples/epoch_NNN.png` grid."""
-    from compare.classifier_score import class_histogram
-
     from common.config import load_config
     from common.runformat import GanFiles
+    from compare.classifier_score import class_histogram
     from gan.config import GANConfig
 
     output = load_config(GANConfig, run.path / GanFiles.CONFIG).output  # the run's own grid layout
@@ -85,8 +84,10 @@ def gan_part(run: GanRun, options: ReportOptions, figures: Path) -> Part:
     from gan.data import FASHION_MNIST_CLASSES
 
     if run.summary is None:
-        raise InputError(f"--gan {run.path} holds no {GanFiles.SUMMARY}: the run did not finish an epoch; "
-                         "resume it or pass a finished run")
+        raise InputError(
+            f"--gan {run.path} holds no {GanFiles.SUMMARY}: the run did not finish an epoch; "
+            "resume it or pass a finished run"
+        )
     dataset, run_data_dir = run_dataset(run.path)
     data_dir = options.data_dir or run_data_dir
     generator = gan_sample.load_generator(run.path)

@@ -59,7 +59,9 @@ def starting_image(run: NstRun, shape: tuple[int, int]) -> tuple[np.ndarray, str
 
     config = load_config(NSTConfig, run.path / "config.toml")
     side = min_side(config.loss.layers)
-    content = load_image(run.saved_content, config.image.size if config.image.size_of != "height" else None, min_side=side)
+    content = load_image(
+        run.saved_content, config.image.size if config.image.size_of != "height" else None, min_side=side
+    )
     scales = plan_scales(content.shape[:2], config, side)
     content = resize(content, scales[-1].shape)
     if config.image.preserve_colors == "luminance":
@@ -87,7 +89,11 @@ def nst_part(run: NstRun, options: ReportOptions, figures: Path, vgg=None) -> Pa
     from nst.images import resize
 
     content_path, style_path = run.content, run.styles[0]
-    print("compare.report: scoring the style transfer result with VGG19 (Gram, content and SWD distances)", file=sys.stderr, flush=True)
+    print(
+        "compare.report: scoring the style transfer result with VGG19 (Gram, content and SWD distances)",
+        file=sys.stderr,
+        flush=True,
+    )
     scorer = NSTScorer(options.weights, options.eval_size, seed=options.seed, vgg=vgg)
     targets = scorer.targets(content_path, style_path)
     style_image = scorer.load(style_path)
@@ -115,7 +121,10 @@ def nst_part(run: NstRun, options: ReportOptions, figures: Path, vgg=None) -> Pa
     side = Figure(result, explain.nst_result_caption(facts))
     triptych = F.image_panel([content_image.astype(np.uint8), style_image.astype(np.uint8), final],
                              ["content", "style", "result"], figures / "nst_triptych.png")  # fmt: skip
-    add("how", Figure(triptych, "Style transfer: the result beside the content photo and the painting it was made from."))
+    add(
+        "how",
+        Figure(triptych, "Style transfer: the result beside the content photo and the painting it was made from."),
+    )
     if run.frames:
         strip = F.filmstrip([F.read_png(p) for p in run.frames] + [final],
                             [frame_label(p, run) for p in run.frames] + ["final"],
@@ -205,6 +214,8 @@ def _facts(run: NstRun, scores: dict, final: np.ndarray, curve: dict) -> dict[st
         "nst_swd_content": f"{scores['content_image']['swd']:.3f}",
         "nst_swd_result": f"{scores['result']['swd']:.3f}",
         "nst_swd_verdict": explain.swd_verdict(scores),
-        "nst_style_change": describe_change(scores["content_image"]["style_distance"], scores["result"]["style_distance"]),
+        "nst_style_change": describe_change(
+            scores["content_image"]["style_distance"], scores["result"]["style_distance"]
+        ),
     }
     return {k: v for k, v in facts.items() if v not in ("n/a", "?", None)}

@@ -62,8 +62,9 @@ class ReportOptions:
         from compare.gan_metrics import MAX_N
 
         if not 2 <= self.n <= MAX_N:
-            raise ValueError(f"n (--n) must be between 2 and {MAX_N:,} images (the size of the real reference), "
-                             f"got {self.n}")
+            raise ValueError(
+                f"n (--n) must be between 2 and {MAX_N:,} images (the size of the real reference), got {self.n}"
+            )
         for name in ("kid_subsets", "sweep_size", "nst_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} (--{name.replace('_', '-')}) must be positive, got {getattr(self, name)}")
@@ -74,9 +75,13 @@ class ReportOptions:
             if value is not None and value < 1:
                 raise ValueError(f"{name} (--{name.replace('_', '-')}) must be positive, got {value}")
         if self.reference_limit is not None and self.reference_limit < 4:
-            raise ValueError(f"reference_limit (--reference-limit) must be at least 4 images, got {self.reference_limit}")
+            raise ValueError(
+                f"reference_limit (--reference-limit) must be at least 4 images, got {self.reference_limit}"
+            )
         if not self.sweep_iterations or any(i < 1 for i in self.sweep_iterations):
-            raise ValueError(f"sweep_iterations (--sweep-iterations) must be positive, got {list(self.sweep_iterations)}")
+            raise ValueError(
+                f"sweep_iterations (--sweep-iterations) must be positive, got {list(self.sweep_iterations)}"
+            )
 
 
 def packaged_config(relative: str) -> Path:

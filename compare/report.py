@@ -25,8 +25,8 @@ import argparse
 import dataclasses
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from common.atomic import write_json, write_text
 from common.cli import ArgumentParser, run_cli
@@ -95,7 +95,9 @@ def assemble(parts: Sequence, cost: Table, explanation: list[Block]) -> list[Blo
             figs = [p.side for p in parts if p.side is not None]
             out.append(Row(figs) if len(figs) > 1 else figs[0] if figs else Paragraph("No runs to show."))
         else:
-            out += [b for p in parts for b in p.blocks.get(anchor, [])] or [Paragraph("Nothing to show for this section.")]
+            out += [b for p in parts for b in p.blocks.get(anchor, [])] or [
+                Paragraph("Nothing to show for this section.")
+            ]
     return out
 
 
@@ -155,7 +157,8 @@ def build_report(out: Path, gan: str | Path | None, nst: str | Path | None, opti
         "quick_runs": made,
         "gan": gan_half and gan_half.numbers,
         "nst": nst_half and nst_half.numbers,
-        "files": ["report.html", "report.md", "metrics.json"] + sorted(f"figures/{p.name}" for p in figures.glob("*.png")),
+        "files": ["report.html", "report.md", "metrics.json"]
+        + sorted(f"figures/{p.name}" for p in figures.glob("*.png")),
     }
     write_json(out / "metrics.json", result)
     return result
@@ -184,27 +187,60 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--nst", metavar="RUN", help="a style transfer run directory (python -m nst.transfer)")
     p.add_argument("-o", "--out", metavar="DIR", help="report folder, new or empty (default: runs/report-TIMESTAMP)")
     p.add_argument("--config", metavar="PATH", help="TOML file of report options over the built-in defaults")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override one report option (e.g. n=2000); repeatable")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one report option (e.g. n=2000); repeatable",
+    )
     p.add_argument("--n", type=int, help=f"GAN images for the metrics and the real-data column (default: {D.n})")
     p.add_argument("--seed", type=int, help=f"seed of samples, metrics and quick runs (default: {D.seed})")
-    p.add_argument("--content-layer-sweep", action="store_true", default=None,
-                   help="add style transfer with content at block3_conv2, block4_conv2, block5_conv2 (3 extra runs)")
-    p.add_argument("--style-weight-sweep", action="store_true", default=None,
-                   help="add style transfer at style weight x0.1, x1, x10 (3 extra runs)")
-    p.add_argument("--weights", metavar="PATH|none", help="VGG19 weights for scoring and sweeps (default: env "
-                   "NST_VGG19_WEIGHTS, then Keras's imagenet); 'none' = random (tests only)")
+    p.add_argument(
+        "--content-layer-sweep",
+        action="store_true",
+        default=None,
+        help="add style transfer with content at block3_conv2, block4_conv2, block5_conv2 (3 extra runs)",
+    )
+    p.add_argument(
+        "--style-weight-sweep",
+        action="store_true",
+        default=None,
+        help="add style transfer at style weight x0.1, x1, x10 (3 extra runs)",
+    )
+    p.add_argument(
+        "--weights",
+        metavar="PATH|none",
+        help="VGG19 weights for scoring and sweeps (default: env "
+        "NST_VGG19_WEIGHTS, then Keras's imagenet); 'none' = random (tests only)",
+    )
     p.add_argument("--nst-content", metavar="PATH", help="content image of --nst (when its run does not name it)")
     p.add_argument("--nst-style", metavar="PATH", help="style image of --nst (when its run does not name it)")
-    p.add_argument("--eval-size", type=int, help=f"style transfer evaluation size, long side px (default: {D.eval_size})")
+    p.add_argument(
+        "--eval-size", type=int, help=f"style transfer evaluation size, long side px (default: {D.eval_size})"
+    )
     p.add_argument("--sweep-size", type=int, help=f"long side of sweep images (default: {D.sweep_size})")
-    p.add_argument("--sweep-iterations", type=int, nargs="+", metavar="N",
-                   help=f"sweep iterations per scale, coarsest first (default: {' '.join(map(str, D.sweep_iterations))})")
-    p.add_argument("--cache-dir", metavar="DIR", help="evaluator cache (default: env COMPARE_CACHE_DIR or "
-                   "~/.cache/gen-art-suite/compare)")
+    p.add_argument(
+        "--sweep-iterations",
+        type=int,
+        nargs="+",
+        metavar="N",
+        help=f"sweep iterations per scale, coarsest first (default: {' '.join(map(str, D.sweep_iterations))})",
+    )
+    p.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="evaluator cache (default: env COMPARE_CACHE_DIR or ~/.cache/gen-art-suite/compare)",
+    )
     p.add_argument("--data-dir", metavar="DIR", help="folder with the Fashion-MNIST .gz files")
-    p.add_argument("--evaluator", dest="evaluator_overrides", action="append", metavar="KEY=VALUE",
-                   help="evaluator setting (a different cached evaluator), e.g. train_limit=512; repeatable")
+    p.add_argument(
+        "--evaluator",
+        dest="evaluator_overrides",
+        action="append",
+        metavar="KEY=VALUE",
+        help="evaluator setting (a different cached evaluator), e.g. train_limit=512; repeatable",
+    )
     p.add_argument("--reference-limit", type=int, metavar="N", help="only the first N test images (quick checks)")
     p.add_argument("--kid-subsets", type=int, help=f"KID subsets (default: {D.kid_subsets})")
     quick = p.add_argument_group("quick runs (when neither --gan nor --nst is given)")
@@ -213,10 +249,20 @@ def build_parser() -> argparse.ArgumentParser:
     quick.add_argument("--gan-limit", type=int, help="GAN training images (default: the config's)")
     quick.add_argument("--nst-config", metavar="PATH", help="style transfer config (default: the built-in defaults)")
     quick.add_argument("--nst-size", type=int, help=f"style transfer size, long side px (default: {D.nst_size})")
-    quick.add_argument("--gan-arg", dest="quick_args_gan", action="append", metavar="ARG",
-                       help="extra argument for python -m gan.train, e.g. --gan-arg=--batch-size=64; repeatable")
-    quick.add_argument("--nst-arg", dest="quick_args_nst", action="append", metavar="ARG",
-                       help="extra argument for python -m nst.transfer, e.g. --nst-arg=--iterations=50; repeatable")
+    quick.add_argument(
+        "--gan-arg",
+        dest="quick_args_gan",
+        action="append",
+        metavar="ARG",
+        help="extra argument for python -m gan.train, e.g. --gan-arg=--batch-size=64; repeatable",
+    )
+    quick.add_argument(
+        "--nst-arg",
+        dest="quick_args_nst",
+        action="append",
+        metavar="ARG",
+        help="extra argument for python -m nst.transfer, e.g. --nst-arg=--iterations=50; repeatable",
+    )
     return p
 
 
@@ -239,8 +285,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                         ("gan_config", options.gan_config), ("nst_config", options.nst_config)):  # fmt: skip
         if value is not None and not Path(value).is_file():
             raise InputError(f"--{flag.replace('_', '-')} {value} does not exist")
-    if args.out is not None and Path(args.out).is_dir() and any(p for p in Path(args.out).iterdir() if not p.name.startswith(".")):
-        raise OutputError(f"-o {args.out} already holds files; name a new or empty folder (a report never overwrites one)")
+    if (
+        args.out is not None
+        and Path(args.out).is_dir()
+        and any(p for p in Path(args.out).iterdir() if not p.name.startswith("."))
+    ):
+        raise OutputError(
+            f"-o {args.out} already holds files; name a new or empty folder (a report never overwrites one)"
+        )
     out = create_run_dir(args.out, "report")
     import_tensorflow_quietly()
     result = build_report(out, args.gan, args.nst, options)

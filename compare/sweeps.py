@@ -47,7 +47,9 @@ def sweep_plans(options: ReportOptions) -> list[tuple[str, str, list]]:
     return plans
 
 
-def run_sweeps(content_path, style_path, options: ReportOptions, scorer, targets, figures: Path) -> tuple[list[Block], dict]:
+def run_sweeps(
+    content_path, style_path, options: ReportOptions, scorer, targets, figures: Path
+) -> tuple[list[Block], dict]:
     """Runs the sweeps `options` asks for.
 
     Returns:
@@ -59,7 +61,11 @@ def run_sweeps(content_path, style_path, options: ReportOptions, scorer, targets
     blocks: list[Block] = []
     results = {}
     for key, name, points in sweep_plans(options):
-        print(f"compare.report: {name} sweep ({len(points)} style transfer runs at {options.sweep_size} px)", file=sys.stderr, flush=True)
+        print(
+            f"compare.report: {name} sweep ({len(points)} style transfer runs at {options.sweep_size} px)",
+            file=sys.stderr,
+            flush=True,
+        )
         images, labels, rows, record = [], [], [], []
         for label, config in points:
             start = time.perf_counter()

@@ -18,8 +18,8 @@ from gan_support import TINY_MODEL
 
 from common.runformat import GanSummary, NstFiles
 from compare import explain
-from compare.assess import describe_change
 from compare import figures as F
+from compare.assess import describe_change
 from compare.options import ReportOptions
 from compare.report import SECTIONS, build_parser, build_report, options_from
 
@@ -95,7 +95,11 @@ def test_report_has_every_section_and_every_image(tiny_report):
         "nst_start_final.png", "nst_content_layer_sweep.png", "nst_style_weight_sweep.png",
     }  # fmt: skip
     assert metrics["gan"]["metrics"]["n"] == 200
-    assert [r["label"] for r in metrics["nst"]["sweeps"]["content_layer"]] == ["block3_conv2", "block4_conv2", "block5_conv2"]
+    assert [r["label"] for r in metrics["nst"]["sweeps"]["content_layer"]] == [
+        "block3_conv2",
+        "block4_conv2",
+        "block5_conv2",
+    ]
     assert len(metrics["nst"]["sweeps"]["style_weight"]) == 3
     html = (tiny_report / "report.html").read_text()
     for phrase in ("data needed", "parameters trained", "wall time to train", "time for one new image", "memory peak",
@@ -148,7 +152,9 @@ def test_words_say_what_the_numbers_say(tiny_report):
     for scale in metrics["nst"]["losses"]["scales"]:
         words = describe_change(scale["style_first"], scale["style_last"])
         assert f"at {scale['name']} the style term {words}" in reading
-    assert ("orders of magnitude" in reading) == any(s["style_factor"] >= 100 for s in metrics["nst"]["losses"]["scales"])
+    assert ("orders of magnitude" in reading) == any(
+        s["style_factor"] >= 100 for s in metrics["nst"]["losses"]["scales"]
+    )
 
 
 @pytest.mark.parametrize("status", STATUSES)
@@ -158,7 +164,12 @@ def test_every_gan_sentence_is_chosen_by_the_assessment(status):
     words = " ".join([explain.fill(explain.GAN_SUMMARY[status], facts), explain.gan_samples_caption(status, facts),
                       explain.gan_filmstrip_caption(status, facts), explain.interpolation_caption(status),
                       explain.first_last_caption(status, facts)])  # fmt: skip
-    claims = ("learned a distribution", "Smooth morphs", "maps to a new piece of clothing", "clothing the classifier spreads")
+    claims = (
+        "learned a distribution",
+        "Smooth morphs",
+        "maps to a new piece of clothing",
+        "clothing the classifier spreads",
+    )
     assert any(c in words for c in claims) == (status == "learned"), words
     if status != "learned":
         assert "train longer" in explain.fill(explain.GAN_SUMMARY[status], facts) or status == "collapsed"
@@ -180,7 +191,10 @@ def test_every_figure_is_legible_at_its_page_width(tiny_report):
         assert font_pt >= F.MIN_FONT_PT, (path.name, font_pt)
         assert font_pt * dpi / 72 >= 13, path.name  # pixels on screen at 100 % zoom, shown at its own size
     # The style transfer result is shown as large as the GAN grid, side by side.
-    assert _png_info(tiny_report / "figures" / "nst_result.png")[0] == _png_info(tiny_report / "figures" / "gan_samples.png")[0]
+    assert (
+        _png_info(tiny_report / "figures" / "nst_result.png")[0]
+        == _png_info(tiny_report / "figures" / "gan_samples.png")[0]
+    )
 
 
 def test_report_options_load_like_every_config(tmp_path):
@@ -188,7 +202,9 @@ def test_report_options_load_like_every_config(tmp_path):
 
     (tmp_path / "report.toml").write_text("n = 50\nsweep_iterations = [5]\ngan_epochs = 4\n")
     parser = build_parser()
-    options = options_from(parser.parse_args(["--config", str(tmp_path / "report.toml"), "--set", "seed=3", "--n", "60"]))
+    options = options_from(
+        parser.parse_args(["--config", str(tmp_path / "report.toml"), "--set", "seed=3", "--n", "60"])
+    )
     assert (options.n, options.seed, options.sweep_iterations, options.gan_epochs) == (60, 3, (5,), 4)
     assert options_from(parser.parse_args([])) == ReportOptions()
     for bad in (["--set", "nope=1"], ["--n", "1"], ["--set", "gan_limit=0"], ["--sweep-iterations", "0"]):
