@@ -15,7 +15,6 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Union
 
 
 @dataclasses.dataclass
@@ -59,7 +58,7 @@ class Row:
     figures: Sequence[Figure]
 
 
-Block = Union[Heading, Paragraph, Table, Figure, Row]
+Block = Heading | Paragraph | Table | Figure | Row
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1100px;margin:2em auto;
