@@ -143,8 +143,10 @@ def build_report(out: Path, gan: str | Path | None, nst: str | Path | None, opti
                       explain.explanation(facts, status))  # fmt: skip
     if made:
         summary = gan_half.numbers["summary"]
+        config = options.gan_config or "configs/gan/demo.toml"
         blocks.insert(1, Paragraph(explain.demo_note(plural(summary.get("epochs"), "epoch"),
-                                                     count(summary.get("training_images")), options.nst_size, status)))  # fmt: skip
+                                                     count(summary.get("training_images")), config, options.nst_size,
+                                                     status)))  # fmt: skip
     for path in figure_paths(blocks):  # every figure the document shows must be a file in figures/
         if not Path(path).is_file():  # pragma: no cover - a programming error
             raise OutputError(f"figure {path} was not written")
