@@ -10,6 +10,8 @@ Each module owns one thing:
 - `compare.inception`: the standard Inception-v3 FID, when its ImageNet weights are on disk.
 - `compare.gan_metrics`: all GAN metrics of one run (and the real-data floor) in one record.
 - `compare.metrics`: the CLI `python -m compare.metrics RUN_DIR` writing `metrics.json`.
+- `compare.assess`: verdicts from the numbers (is the GAN degenerate, collapsed, not learned yet or
+  learned; how far did the style distance fall), so a report's words follow its results.
 - `compare.nst_metrics`: style and content distances of any stylized image
   (`python -m compare.nst_metrics`).
 - `compare.runs`, `compare.figures`, `compare.document`, `compare.explain`: reading run folders,

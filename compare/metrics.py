@@ -2,9 +2,12 @@
 
 Generates N images (default 10,000) from the run's `generator.keras` with a seeded latent draw and
 measures them against the 10,000 Fashion-MNIST test images with the cached evaluator
-(`compare.evaluator`): FID, KID, precision/recall (k = 3), classifier score and the class histogram
-with its entropy, beside the real-data floor (N real train images against the same test images).
-The Inception FID is added when its weights are on disk, else reported as skipped.
+(`compare.evaluator`, the Fashion-MNIST classifier used to score the GAN): FID, KID, precision/recall
+(k = 3), classifier score, the class histogram with its entropy and pixel statistics, beside the same
+numbers for real data (N real train images against the same test images) and the FIDs of perfect
+generators of only 1-3 classes. The Inception FID is added when its weights are on disk, else
+reported as skipped. `compare.assess` turns the numbers into a verdict (degenerate, collapsed, not
+learned yet, learned), stored as `assessment` and printed under the table.
 
 Usage:
     python -m compare.metrics RUN_DIR [--n 10000] [--seed 0] [--cache-dir DIR] [--data-dir DIR]

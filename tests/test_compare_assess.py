@@ -56,6 +56,10 @@ def test_the_near_black_generator_the_old_report_praised_is_degenerate_and_not_l
     assert {"mean_intensity", "pixel_std", "near_constant_fraction", "class_entropy", "fid"} <= failed
     assert "not learned" in verdict.summary and "learned the distribution to" not in verdict.summary
     assert verdict.advice
+    # Against the measured references of the default evaluator its FID alone already says "not learned":
+    # 76.9 is worse than a perfect generator of shirts only (53.46).
+    measured = assess_gan(_record(**NEAR_BLACK, references=False))
+    assert measured.verdict == "degenerate" and not measured.fid_started and not measured.fid_learned
 
 
 def test_a_good_generator_is_learned_and_meets_the_target():
@@ -67,7 +71,7 @@ def test_a_good_generator_is_learned_and_meets_the_target():
 
 
 def test_learned_but_short_of_the_target_says_so():
-    verdict = assess_gan(_record(**{**GOOD, "fid": 38.0}))  # the seed config's range
+    verdict = assess_gan(_record(**{**GOOD, "fid": 38.0}))  # below this record's 3-class reference of 45
     assert verdict.verdict == "learned" and not verdict.meets_target
     assert "does not yet meet" in verdict.summary and verdict.advice
 
@@ -80,17 +84,29 @@ def test_collapse_onto_three_classes_is_collapsed_even_with_fine_pixels():
     assert "collapsed" in verdict.summary
 
 
-def test_fid_above_the_collapse_reference_is_not_learned():
-    verdict = assess_gan(_record(**{**GOOD, "fid": 60.0}))
-    assert verdict.verdict == "not_learned" and not verdict.fid_learned and not verdict.learned
-    assert "has not learned the distribution yet" in verdict.summary and "45.00" in verdict.summary
+def test_fid_between_the_collapse_references_is_partly_learned_and_above_them_not_learned():
+    partly = assess_gan(_record(**{**GOOD, "fid": 60.0}))  # between the 3-class (45) and 1-class (120) references
+    assert partly.verdict == "partly_learned" and partly.fid_started and not partly.fid_learned
+    assert not partly.learned and "partly learned" in partly.summary and "45.00" in partly.summary
+    worse = assess_gan(_record(**{**GOOD, "fid": 130.0}))
+    assert worse.verdict == "not_learned" and not worse.fid_started and not worse.learned
+    assert "has not learned the distribution yet" in worse.summary and "120.00" in worse.summary
+    at = assess_gan(_record(**{**GOOD, "fid": 45.0}))
+    assert at.verdict == "learned"  # the threshold itself still counts as learned
 
 
-def test_the_fid_threshold_falls_back_to_the_measured_constant():
-    record = _record(**GOOD, references=False)
-    verdict = assess_gan(record)
-    assert verdict.fid_threshold == assess.FID_COLLAPSE_REFERENCE > assess.TARGET_FID
+def test_the_fid_thresholds_fall_back_to_the_measured_constants():
+    verdict = assess_gan(_record(**GOOD, references=False))
+    assert verdict.fid_threshold == assess.FID_REFERENCES[3] == 28.39
+    assert verdict.fid_one_class == assess.FID_REFERENCES[1] == 53.46
     assert "default evaluator" in verdict.fid_threshold_source
+    # With the measured constants: the seed config's 30.9-43.8 is partly learned, the default config's 4.8 learned,
+    # the near-black demo's 76.9 not learned even from FID alone (old metrics files without pixel statistics).
+    assert assess_gan(_record(**{**GOOD, "fid": 38.0}, references=False)).verdict == "partly_learned"
+    assert assess_gan(_record(**{**GOOD, "fid": 4.8}, references=False)).verdict == "learned"
+    old = _record(**{**GOOD, "fid": 76.9}, references=False)
+    del old["generated"]["pixels"]
+    assert assess_gan(old).verdict == "not_learned"
 
 
 def test_without_real_data_row_the_constants_stand_in_and_a_caveat_says_so():

@@ -53,7 +53,7 @@ def test_measure_run_is_deterministic_and_writes_metrics_json(gan_run, tiny_eval
     for part in ("generated", "real_floor"):
         assert set(saved[part]["pixels"]) >= {"mean_intensity", "pixel_std", "image_contrast", "near_constant_fraction"}
     assert [r["k"] for r in saved["real_floor"]["collapse_references"]] == list(gan_metrics.COLLAPSE_CLASSES)
-    assert saved["assessment"]["verdict"] in ("degenerate", "collapsed", "not_learned")  # untrained: never "learned"
+    assert saved["assessment"]["verdict"] != "learned" and not saved["assessment"]["learned"]  # an untrained generator
     table = format_table(first)
     for name in ("FID", "KID", "precision", "recall", "classifier score", "class entropy", "mean pixel",
                  "near-constant", "Inception FID", "verdict:"):  # fmt: skip
