@@ -35,7 +35,7 @@ TINY_GAN = [*TINY_MODEL, "output.samples=64", "output.sample_scale=1", "data.lim
             "train.batch_size=64"]  # fmt: skip
 TINY_NST = ["--weights", "none", "--size", "48", "--iterations", "4", "--save-every", "2", "--set", "image.num_scales=2",
             "--set", "image.min_scale_size=24"]  # fmt: skip
-STATUSES = ("learned", "not_learned", "collapsed", "degenerate")
+STATUSES = ("learned", "partly_learned", "not_learned", "collapsed", "degenerate")
 
 
 def check_report(out: Path) -> dict:
@@ -155,6 +155,14 @@ def test_words_say_what_the_numbers_say(tiny_report):
     assert ("orders of magnitude" in reading) == any(
         s["style_factor"] >= 100 for s in metrics["nst"]["losses"]["scales"]
     )
+
+
+def test_every_verdict_of_the_assessment_has_its_own_words():
+    from compare.assess import VERDICTS
+
+    assert set(STATUSES) == set(VERDICTS)
+    for texts in (explain.GAN_SUMMARY, explain.SAMPLES_CAPTION, explain.FILMSTRIP_CHANGE, explain.INTERPOLATION_CAPTION):
+        assert set(texts) == set(VERDICTS)
 
 
 @pytest.mark.parametrize("status", STATUSES)

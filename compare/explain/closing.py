@@ -117,7 +117,8 @@ def explanation(facts: Mapping[str, str], gan_status: str | None = None) -> list
 def demo_note(gan_epochs: str, gan_images: str, gan_config: str, nst_size: int, gan_status: str | None) -> str:
     """The note on the quick runs the report made itself (`gan_config`: the GAN config they used)."""
     state = {"learned": "has learned to draw clothing", "not_learned": "has not learned the distribution yet",
-             "collapsed": "collapsed onto a few kinds of clothing", "degenerate": "does not draw clothing yet",
+             "partly_learned": "has partly learned the distribution",
+        "collapsed": "collapsed onto a few kinds of clothing", "degenerate": "does not draw clothing yet",
              None: "was not measured"}[gan_status]  # fmt: skip
     return (f"**Demo runs.** No runs were given, so this report made two short ones itself: the GAN trained "
             f"{gan_epochs} on {gan_images} images with `{gan_config}` and {state}; style transfer ran at "

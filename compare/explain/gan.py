@@ -17,6 +17,10 @@ GAN_SUMMARY = {
     "{gan_train_time}; its {gan_generator_params} weights already make an image in {gan_time_per_image}, "
     "but not yet clothing a classifier recognizes as well as real photos. What a GAN learns appears "
     "over thousands of generator steps: " + TRAIN_LONGER + ".",
+    "partly_learned": "The GAN **has partly learned the distribution** ({gan_reason}). Its generator saw "
+    "{gan_images_seen} training images ({gan_training_images} distinct ones, {gan_epochs}) in {gan_train_time}; its "
+    "{gan_generator_params} weights make recognizable clothing in {gan_time_per_image} per image, but its samples are "
+    "still further from the data than a perfect copy of only three kinds of clothing would be: " + TRAIN_LONGER + ".",
     "collapsed": "The GAN **collapsed onto a few kinds of clothing** ({gan_reason}): its samples pile into "
     "{gan_top_class} ({gan_top_fraction} of them). It learned part of the distribution, not all of "
     "it; a longer run, a lower learning rate or the generator's EMA (the default config) usually "
@@ -32,6 +36,8 @@ SAMPLES_CAPTION = {
     "{gan_time_per_image} to make.",
     "not_learned": "GAN: 64 images from random latent vectors after {gan_epochs}. The generator has not learned the "
     "distribution yet ({gan_reason}); see the quality table.",
+    "partly_learned": "GAN: 64 images from random latent vectors after {gan_epochs}. The generator has partly learned "
+    "the distribution ({gan_reason}).",
     "collapsed": "GAN: 64 images from random latent vectors after {gan_epochs}: mostly {gan_top_class} "
     "({gan_top_fraction}), a sign of mode collapse.",
     "degenerate": "GAN: 64 images from random latent vectors after {gan_epochs}. They are not clothing yet "
@@ -45,6 +51,9 @@ FILMSTRIP_CHANGE = {
     "not_learned": "The images change because the generator's weights change, but by epoch {grid_last_epoch} they are "
     "not clothing yet: the classifier puts the last grid's tiles in {grid_last_classes} classes, "
     "{grid_last_top_fraction} of them in {grid_last_top}.",
+    "partly_learned": "The images change because the generator's weights change: the classifier puts the tiles in "
+    "{grid_first_classes} classes at epoch {grid_first_epoch} and {grid_last_classes} at epoch {grid_last_epoch}, "
+    "on the way to the whole distribution but not there yet.",
     "collapsed": "The images change because the generator's weights change; by epoch {grid_last_epoch} they "
     "crowd into few kinds ({grid_last_top_fraction} of the last grid's tiles are {grid_last_top}).",
     "degenerate": "The generator's weights changed across epochs, but the last grid (epoch {grid_last_epoch}) is "
@@ -58,6 +67,9 @@ INTERPOLATION_CAPTION = {
     "not_learned": "Each row walks on a great circle between two random latent vectors. The generator has not learned "
     "the distribution yet, so the rows show how it maps latent space now, not morphs between clothes; "
     "a trained generator turns one garment smoothly into another here.",
+    "partly_learned": "Each row walks on a great circle between two random latent vectors. The generator has partly "
+    "learned the distribution: where the rows morph from one garment into another, that part of latent space "
+    "already maps continuously to clothing; rows that stay blurred are where it has not.",
     "collapsed": "Each row walks on a great circle between two random latent vectors. A collapsed generator maps "
     "most of latent space to the same few outputs, so rows change little along the way.",
     "degenerate": "Each row walks on a great circle between two random latent vectors. The generator does not make "
@@ -128,6 +140,8 @@ def first_last_caption(status: str, facts: Mapping[str, str]) -> str:
     verdict = {
         "learned": "A spread over most classes is what a generator of the whole distribution shows.",
         "not_learned": "The generator has not learned the distribution yet; the classes of unfinished images say little.",
+        "partly_learned": "More classes at the end than at first is the generator learning to cover the data; it has "
+        "not covered all of it yet.",
         "collapsed": "Few classes at the end is mode collapse: the generator covers only part of the data.",
         "degenerate": "The images are not clothing, so these classes are the classifier's guesses on noise.",
     }[status]
@@ -184,7 +198,8 @@ def gan_metric_rows(metrics: dict, assessment) -> list[list[str]]:
 def gan_quality_notes(metrics: dict, assessment) -> list[str]:
     """The paragraphs under the GAN quality table: the verdict, the classifier score and every caveat."""
     gen, real = metrics["generated"], metrics["real_floor"]
-    title = {"learned": "learned", "not_learned": "not learned yet", "collapsed": "mode collapse",
+    title = {"learned": "learned", "not_learned": "not learned yet", "partly_learned": "partly learned",
+        "collapsed": "mode collapse",
              "degenerate": "degenerate"}[assessment.verdict]  # fmt: skip
     notes = [f"**Verdict: {title}.** {assessment.summary}" + (f" {assessment.advice}" if assessment.advice else "")]
     cs, cs_real = gen["classifier_score"]["mean"], real["classifier_score"]["mean"]
