@@ -6,7 +6,8 @@ figure here is never wider than the width it is shown at (`FULL` or `HALF` inche
 is shown at its own size, and no text in it is smaller than `MIN_FONT_PT`: 13 pt at 100 dpi is 18
 screen pixels at 100 % zoom, a little above the page's 16 px body text. Every PNG records its
 smallest font size and its dpi in its text chunks (`min_font_pt`, `dpi`), so a test can check what a
-reader sees without parsing the drawing.
+reader sees without parsing the drawing. The loss curves are drawn by the suite's one loss plotter
+(`common.plots`, fed the panels `gan.callbacks` and `nst.transfer` describe) at the report's sizes.
 """
 
 from __future__ import annotations
