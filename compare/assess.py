@@ -232,7 +232,7 @@ def _pixel_checks(gen: dict, real: dict | None) -> list[Check]:
                         f"images" + ("" if std >= bound else f" (below {bound:.0f}: the samples are nearly all alike)")))  # fmt: skip
     share = pixels["near_constant_fraction"]
     checks.append(Check("near_constant_fraction", share, MAX_NEAR_CONSTANT_FRACTION, share <= MAX_NEAR_CONSTANT_FRACTION,
-                        f"{share:.0%} of the samples are near-constant (blank) images; no real training image is"))  # fmt: skip
+                        f"{share:.1%} of the samples are near-constant (blank) images; no real training image is"))  # fmt: skip
     return checks
 
 
