@@ -337,7 +337,7 @@ def load_evaluator(
     _ensure_writable(cache_dir)
     if verbose:
         print(f"training {DESCRIPTION} (evaluator {key[:ID_DIGITS]}) once: {len(images)} images, {config.epochs} "
-              f"epochs, a few minutes on 2 cores; it is cached in {model_path} for later runs", file=sys.stderr)  # fmt: skip
+              f"epochs (minutes, once: it is cached in {model_path} for later runs)", file=sys.stderr)  # fmt: skip
     model, info = train_evaluator(config, images, labels, data_dir=data_dir, verbose=verbose)
     if verbose:
         print(f"evaluator {key[:ID_DIGITS]} trained in {info['train_seconds']:.0f} s: test accuracy "

@@ -95,6 +95,19 @@ def test_fid_between_the_collapse_references_is_partly_learned_and_above_them_no
     assert at.verdict == "learned"  # the threshold itself still counts as learned
 
 
+def test_class_shaped_blobs_with_low_recall_are_only_partly_learned():
+    # Measured: a 1-epoch run drawing rough checkered silhouettes scored FID 26.2 (under the 3-class reference of
+    # 28.8 at N = 2000), entropy 2.13, but recall 0.013.
+    record = _record(fid=26.2, precision=0.564, recall=0.013, fractions=[0.12, 0.05, 0.12, 0.08, 0.1, 0.1, 0.13, 0.1,
+                                                                          0.12, 0.08], mean=60.5, pixel_std=59.7)  # fmt: skip
+    record["real_floor"]["collapse_references"][1]["best_fid"] = 28.76
+    verdict = assess_gan(record)
+    assert verdict.fid_learned and verdict.verdict == "partly_learned" and not verdict.learned
+    assert [c.name for c in verdict.failed()] == ["recall"]
+    assert "recall 0.013" in verdict.summary and "variety or detail" in verdict.summary
+    assert not verdict.precision_meaningful
+
+
 def test_the_fid_thresholds_fall_back_to_the_measured_constants():
     verdict = assess_gan(_record(**GOOD, references=False))
     assert verdict.fid_threshold == assess.FID_REFERENCES[3] == 28.39
