@@ -175,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Machine: {machine_description()}. Both configs trained in one process, interleaved one epoch at a time, "
         f"on {'the first ' + str(args.limit) if args.limit else 'all 60,000'} Fashion-MNIST training images; FID of "
         f"N = {args.n} generated images against {reference.name} with the cached evaluator "
-        f"`{evaluator.sha256[:12]}` (layer `{evaluator.feature_layer}`, test accuracy {evaluator.test_accuracy:.2%}). "
+        f"`{evaluator.id}` (layer `{evaluator.feature_layer}`, test accuracy {evaluator.test_accuracy:.2%}). "
         f"Real-data floor (N real train images): FID {floor['fid']:.3f}. Wall time = sum of the epochs' fit seconds "
         "(history.csv).",
         "",

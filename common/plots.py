@@ -48,13 +48,16 @@ class Panel:
     marks: Sequence[tuple[float, str]] = ()
 
 
-def plot_panels(panels: Sequence[Panel], path: str | os.PathLike, width: float = 10.0, height: float = 3.8) -> Path:
+def plot_panels(panels: Sequence[Panel], path: str | os.PathLike, width: float = 10.0, height: float = 3.8,
+                font_size: float = FONT_SIZE) -> Path:  # fmt: skip
     """Draws the panels side by side into a PNG, atomically.
 
     Args:
         panels: one or more `Panel`s.
         path: the PNG to write; its folder must exist.
         width, height: the figure's size in inches (at `DPI`).
+        font_size: the axis labels' size in points; titles are 1 pt larger, ticks, legends and marks
+            1-2 pt smaller. The PNG records its smallest text size as `min_font_pt` (with `dpi`).
 
     Returns:
         `path`.
@@ -75,20 +78,24 @@ def plot_panels(panels: Sequence[Panel], path: str | os.PathLike, width: float =
             ax.set_yscale("log")
         for x, label in panel.marks:
             ax.axvline(x, color="gray", linestyle="--", linewidth=0.8)
-            ax.annotate(f" {label}", (x, 1), xycoords=("data", "axes fraction"), va="top", fontsize=FONT_SIZE - 2,
+            ax.annotate(f" {label}", (x, 1), xycoords=("data", "axes fraction"), va="top", fontsize=font_size - 2,
                         color="gray")  # fmt: skip
         if panel.whole_x:
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlabel(panel.xlabel, fontsize=FONT_SIZE)
-        ax.set_ylabel(panel.ylabel, fontsize=FONT_SIZE)
-        ax.set_title(panel.title, fontsize=FONT_SIZE + 1)
-        ax.tick_params(labelsize=FONT_SIZE - 1)
+        ax.set_xlabel(panel.xlabel, fontsize=font_size)
+        ax.set_ylabel(panel.ylabel, fontsize=font_size)
+        ax.set_title(panel.title, fontsize=font_size + 1)
+        ax.tick_params(labelsize=font_size - 1)
         if panel.ylim is not None:
             ax.set_ylim(*panel.ylim)
         ax.grid(alpha=0.3, which="both" if panel.log else "major")
         if ax.lines:
-            ax.legend(fontsize=FONT_SIZE - 1)
+            ax.legend(fontsize=font_size - 1)
     path = Path(path)
+    fig.canvas.draw()
+    from matplotlib.text import Text
+
+    smallest = min((t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()), default=0)
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=DPI)
+        fig.savefig(tmp, format="png", dpi=DPI, metadata={"min_font_pt": f"{smallest:g}", "dpi": str(DPI)})
     return path

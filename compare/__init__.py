@@ -10,11 +10,17 @@ Each module owns one thing:
 - `compare.inception`: the standard Inception-v3 FID, when its ImageNet weights are on disk.
 - `compare.gan_metrics`: all GAN metrics of one run (and the real-data floor) in one record.
 - `compare.metrics`: the CLI `python -m compare.metrics RUN_DIR` writing `metrics.json`.
+- `compare.assess`: verdicts from the numbers (is the GAN degenerate, collapsed, not learned yet or
+  learned; how far did the style distance fall), so a report's words follow its results.
 - `compare.nst_metrics`: style and content distances of any stylized image
   (`python -m compare.nst_metrics`).
-- `compare.runs`, `compare.figures`, `compare.document`, `compare.explain`: reading run folders,
-  drawing figures, rendering HTML/Markdown, and the report's teaching texts.
-- `compare.report`: the CLI `python -m compare.report` writing the HTML and Markdown report.
+- The report, one job per module: `compare.options` (`ReportOptions`, loaded like every config),
+  `compare.quick` (the demo's quick runs), `compare.runs` (reading run folders),
+  `compare.gan_section` and `compare.nst_section` (measuring each half and drawing its figures),
+  `compare.sweeps` (the opt-in style transfer sweeps), `compare.figures` (legible figures),
+  `compare.formatting` (numbers), `compare.explain` (every sentence, chosen from the numbers),
+  `compare.document` (HTML/Markdown), and `compare.report`, the CLI `python -m compare.report`
+  that assembles the page.
 
 Importing the package imports no TensorFlow.
 """

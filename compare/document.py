@@ -13,8 +13,8 @@ import dataclasses
 import html
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence, Union
 
 
 @dataclasses.dataclass
@@ -58,7 +58,7 @@ class Row:
     figures: Sequence[Figure]
 
 
-Block = Union[Heading, Paragraph, Table, Figure, Row]
+Block = Heading | Paragraph | Table | Figure | Row
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1100px;margin:2em auto;

@@ -12,9 +12,11 @@ Fashion-MNIST train split, freeze it, and use
 
 Numbers measured with different evaluators are not comparable, so the evaluator is trained once and
 cached on disk under a key that hashes its training data, the source of the code that builds and
-trains it, and its hyper-parameters; `metrics.json` records that key and the file's sha256. Change
-any of them and a new evaluator is trained (a few minutes on 2 CPU cores); otherwise the cached file
-is loaded.
+trains it, and its hyper-parameters. Change any of them and a new evaluator is trained (a few
+minutes on 2 CPU cores); otherwise the cached file is loaded. The first 16 hex digits of the key
+are the evaluator's *id*, the one hash shown everywhere: in the log, in the cache file's name
+(`evaluator-<id>.keras`), in `metrics.json` (`evaluator.id`) and in the report. `metrics.json` also
+keeps the whole key and the file's sha256 (an integrity check of the cached file, not a name).
 
 The cache folder is `$COMPARE_CACHE_DIR`, else `$XDG_CACHE_HOME/gen-art-suite/compare`, else
 `~/.cache/gen-art-suite/compare`.
@@ -46,6 +48,10 @@ from common.writes import check_writable
 
 FEATURE_LAYER = "features"
 TARGET_ACCURACY = 0.92
+ID_DIGITS = 16
+"""Hex digits of the cache key that name the evaluator (see the module docstring)."""
+DESCRIPTION = "the Fashion-MNIST classifier used to score the GAN"
+"""How the evaluator is introduced to a reader (log lines, report)."""
 # Bump when the cache file layout changes (the model code is hashed separately).
 _CACHE_FORMAT = 1
 
@@ -213,6 +219,11 @@ class Evaluator:
     _both: Any = dataclasses.field(default=None, repr=False)
 
     @property
+    def id(self) -> str:
+        """The evaluator's name: the first `ID_DIGITS` hex digits of its cache key."""
+        return self.key[:ID_DIGITS]
+
+    @property
     def input_shape(self) -> tuple[int, int, int]:
         """(H, W, C) of the images the evaluator takes."""
         return tuple(self.model.inputs[0].shape[1:])
@@ -225,6 +236,8 @@ class Evaluator:
     def identity(self) -> dict:
         """Returns what a metrics file must record to say which evaluator made it."""
         return {
+            "id": self.id,
+            "description": DESCRIPTION,
             "key": self.key,
             "sha256": self.sha256,
             "feature_layer": self.feature_layer,
@@ -313,16 +326,23 @@ def load_evaluator(
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     images, labels = load_images(config.dataset, "train", data_dir, config.train_limit)
     key = cache_key(config, images, labels)
-    model_path = cache_dir / f"evaluator-{key[:16]}.keras"
+    model_path = cache_dir / f"evaluator-{key[:ID_DIGITS]}.keras"
     info_path = model_path.with_suffix(".json")
     if not retrain:
         cached = _load_cached(model_path, info_path, key, verbose)
         if cached is not None:
+            if verbose:
+                print(f"loaded {DESCRIPTION} (evaluator {cached.id}, test accuracy {cached.test_accuracy:.2%}) "
+                      f"from {model_path}", file=sys.stderr)  # fmt: skip
             return cached
     _ensure_writable(cache_dir)
     if verbose:
-        print(f"training the evaluator ({len(images)} images, {config.epochs} epochs) into {model_path}", file=sys.stderr)
+        print(f"training {DESCRIPTION} (evaluator {key[:ID_DIGITS]}) once: {len(images)} images, {config.epochs} "
+              f"epochs (minutes, once: it is cached in {model_path} for later runs)", file=sys.stderr)  # fmt: skip
     model, info = train_evaluator(config, images, labels, data_dir=data_dir, verbose=verbose)
+    if verbose:
+        print(f"evaluator {key[:ID_DIGITS]} trained in {info['train_seconds']:.0f} s: test accuracy "
+              f"{info['test_accuracy']:.2%} on {info['test_images']} test images", file=sys.stderr)  # fmt: skip
     info["key"] = key
     with atomic_path(model_path) as tmp:
         model.save(tmp)
@@ -431,11 +451,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     info = evaluator.info
     status = "trained now" if evaluator.trained else "loaded from cache"
     target = "meets" if evaluator.test_accuracy >= TARGET_ACCURACY else "BELOW"
-    print(f"evaluator      {evaluator.path} ({status})")
+    print(f"evaluator      {evaluator.id}: {DESCRIPTION}")
+    print(f"file           {evaluator.path} ({status})")
     print(f"test accuracy  {evaluator.test_accuracy:.2%} on {info['test_images']} test images "
           f"({target} the {TARGET_ACCURACY:.0%} target)")  # fmt: skip
-    print(f"sha256         {evaluator.sha256}")
-    print(f"cache key      {evaluator.key}")
+    print(f"cache key      {evaluator.key} (the id is its first {ID_DIGITS} digits)")
+    print(f"file sha256    {evaluator.sha256}")
     print(f"feature layer  {evaluator.feature_layer} ({evaluator.feature_dim} units)")
     print(f"trained on     {info['train_images']} images, {info['config']['epochs']} epochs, {info['train_seconds']} s, "
           f"{info['parameters']} parameters")  # fmt: skip

@@ -2,9 +2,12 @@
 
 Generates N images (default 10,000) from the run's `generator.keras` with a seeded latent draw and
 measures them against the 10,000 Fashion-MNIST test images with the cached evaluator
-(`compare.evaluator`): FID, KID, precision/recall (k = 3), classifier score and the class histogram
-with its entropy, beside the real-data floor (N real train images against the same test images).
-The Inception FID is added when its weights are on disk, else reported as skipped.
+(`compare.evaluator`, the Fashion-MNIST classifier used to score the GAN): FID, KID, precision/recall
+(k = 3), classifier score, the class histogram with its entropy and pixel statistics, beside the same
+numbers for real data (N real train images against the same test images) and the FIDs of perfect
+generators of only 1-3 classes. The Inception FID is added when its weights are on disk, else
+reported as skipped. `compare.assess` turns the numbers into a verdict (degenerate, collapsed, not
+learned yet, learned), stored as `assessment` and printed under the table.
 
 Usage:
     python -m compare.metrics RUN_DIR [--n 10000] [--seed 0] [--cache-dir DIR] [--data-dir DIR]
@@ -46,6 +49,7 @@ def measure_run(
     kid_subsets: int = 100,
     write: bool = True,
     generator=None,
+    verbose: int = 1,
 ) -> dict:
     """Measures one GAN run and (with `write`) saves `metrics.json` into it.
 
@@ -62,6 +66,7 @@ def measure_run(
         kid_subsets: KID's subset count.
         write: write `metrics.json` into the run directory.
         generator: the run's generator if already loaded.
+        verbose: 1 prints a line on stderr before each long step (and the evaluator's lines), 0 is silent.
 
     Returns:
         The metrics dict (see `compare.gan_metrics.evaluate_generator`), plus `"run"`.
@@ -81,14 +86,18 @@ def measure_run(
     data_dir = data_dir or run_data_dir
     generator = generator if generator is not None else load_generator(run_dir)
     if evaluator is None:
-        evaluator = load_evaluator(EvaluatorConfig(dataset=dataset), cache_dir, data_dir)
+        evaluator = load_evaluator(EvaluatorConfig(dataset=dataset), cache_dir, data_dir, verbose=verbose)
+    progress = _stderr if verbose else None
     if reference is None:
+        if progress:
+            progress(f"extracting evaluator {evaluator.id}'s features of the test images (the reference)")
         reference = gan_metrics.load_reference(evaluator, data_dir)
     names = FASHION_MNIST_CLASSES if dataset in ("fashion_mnist", "fashion-mnist") else None
     result = {"run": str(run_dir)}
     result.update(
         gan_metrics.evaluate_generator(
-            generator, evaluator, reference, n, seed, data_dir, floor, inception, names, kid_subsets
+            generator, evaluator, reference, n, seed, data_dir, floor, inception, names, kid_subsets,
+            progress=progress,
         )
     )
     if write and run_dir.is_dir():
@@ -96,44 +105,69 @@ def measure_run(
     return result
 
 
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def metric_rows(result: dict) -> list[tuple[str, str, str, str]]:
-    """The metrics as table rows: (metric, generated, real floor, how to read it)."""
+    """The metrics as table rows: (metric, generated, real data, how to read it incl. which direction is better).
+
+    The reading comes from `compare.gan_metrics.METRICS`; the pixel statistics are rows too (absent
+    from metrics files written before they existed).
+    """
+    from compare.gan_metrics import METRICS
+
     gen, floor = result["generated"], result.get("real_floor")
 
-    def both(fn):
-        return fn(gen), (fn(floor) if floor else "-")
+    def row(key, fn, optional=False):
+        if optional and not all(_has(m, key) for m in (gen, floor) if m is not None):
+            return None
+        return (METRICS[key].label, fn(gen), fn(floor) if floor else "-", METRICS[key].reading())
 
     rows = [
-        ("FID", *both(lambda m: f"{m['fid']:.3f}"), "lower is better; 0 = same feature Gaussian"),
-        ("KID x 1000", *both(lambda m: f"{1000 * m['kid']['mean']:.3f} ± {1000 * m['kid']['std']:.3f}"),
-         "lower is better; unbiased, ~0 for real data"),
-        ("precision", *both(lambda m: f"{m['precision']:.3f}"), "share of samples that look real"),
-        ("recall", *both(lambda m: f"{m['recall']:.3f}"), "share of real variety covered"),
-        ("classifier score", *both(lambda m: f"{m['classifier_score']['mean']:.3f} ± {m['classifier_score']['std']:.3f}"),
-         "Inception-Score formula, max 10"),
-        ("class entropy (nats)", *both(lambda m: f"{m['class_histogram']['entropy']:.3f}"),
-         f"max ln 10 = {gen['class_histogram']['max_entropy']:.3f}; low = mode collapse"),
-    ]  # fmt: skip
+        row("fid", lambda m: f"{m['fid']:.3f}"),
+        row("kid", lambda m: f"{1000 * m['kid']['mean']:.3f} ± {1000 * m['kid']['std']:.3f}"),
+        row("precision", lambda m: f"{m['precision']:.3f}"),
+        row("recall", lambda m: f"{m['recall']:.3f}"),
+        row("classifier_score", lambda m: f"{m['classifier_score']['mean']:.3f} ± {m['classifier_score']['std']:.3f}"),
+        row("class_entropy", lambda m: f"{m['class_histogram']['entropy']:.3f}"),
+        row("mean_intensity", lambda m: f"{m['pixels']['mean_intensity']:.1f}", optional=True),
+        row("pixel_std", lambda m: f"{m['pixels']['pixel_std']:.1f}", optional=True),
+        row("image_contrast", lambda m: f"{m['pixels']['image_contrast']:.1f}", optional=True),
+        row("near_constant_fraction", lambda m: f"{m['pixels']['near_constant_fraction']:.3f}", optional=True),
+    ]
+    rows = [r for r in rows if r is not None]
     inc = result.get("inception_fid", {})
     if inc.get("status") == "measured":
-        rows.append(("Inception FID", f"{inc['fid']:.3f}", "-", f"299 px, {inc['n_generated']} vs {inc['n_reference']}"))
+        rows.append(("Inception FID", f"{inc['fid']:.3f}", "-", f"lower is better; 299 px, {inc['n_generated']} vs {inc['n_reference']}"))
     else:
         rows.append(("Inception FID", "skipped", "-", inc.get("reason", "not measured")))
     return rows
 
 
+def _has(metrics: dict, key: str) -> bool:
+    return key in metrics.get("pixels", {})
+
+
 def format_table(result: dict) -> str:
-    """A plain-text table of `metric_rows` for the terminal."""
-    rows = [("metric", "generated", "real floor", "reading")] + metric_rows(result)
+    """A plain-text table of `metric_rows` for the terminal, then the verdict of `compare.assess`."""
+    from compare.assess import assess_gan
+
+    rows = [("metric", "generated", "real data", "reading")] + metric_rows(result)
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = []
     for r in rows:
         lines.append("  ".join(c.ljust(w) for c, w in zip(r[:3], widths)) + "  " + r[3])
     ev = result["evaluator"]
+    ev_id = ev.get("id", ev["key"][:16])
     lines.append(
         f"N = {result['n']} generated vs {result['reference']}; seed {result['seed']}; evaluator "
-        f"{ev['sha256'][:12]} (layer {ev['feature_layer']}, test accuracy {ev['test_accuracy']:.2%})"
+        f"{ev_id} (the Fashion-MNIST classifier used to score the GAN; layer {ev['feature_layer']}, "
+        f"test accuracy {ev['test_accuracy']:.2%})"
     )
+    verdict = assess_gan(result)
+    lines.append(f"verdict: {verdict.verdict} - {verdict.summary}")
+    lines += [f"  caveat: {c}" for c in verdict.caveats]
     return "\n".join(lines)
 
 
@@ -179,6 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import_tensorflow_quietly()
     generator = load_generator(run_dir)
     evaluator = load_evaluator(config, args.cache_dir, data_dir)
+    _stderr(f"extracting evaluator {evaluator.id}'s features of the test images (the reference)")
     reference = gan_metrics.load_reference(evaluator, data_dir, args.reference_limit)
     result = measure_run(
         run_dir, args.n, args.seed, evaluator, reference, data_dir=data_dir, floor=not args.no_floor,

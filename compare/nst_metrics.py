@@ -20,6 +20,10 @@ pooling, ImageNet weights found by `nst.weights`), whatever size and pooling the
   gaming one statistic. Per layer: RMS quantile difference / RMS of the style's quantiles; mean
   over layers.
 
+The per-layer values (`style_layers`, `swd_layers`, in network order `STYLE_LAYERS`) come with the
+totals, so a report can show which layers the optimizer matched well: early layers hold colours
+and fine strokes, deep ones larger motifs. `NST_METRICS` says how to read each number.
+
 Usage:
     python -m compare.nst_metrics IMAGE [IMAGE ...] --content C --style S [--weights PATH|none]
         [--size 512] [--projections 64] [--seed 0] [--json FILE]
@@ -46,6 +50,45 @@ EVAL_SIZE = 512
 STYLE_LAYERS = GATYS_STYLE_LAYERS
 CONTENT_LAYER = GATYS_CONTENT_LAYER
 SWD_PROJECTIONS = 64
+
+
+def _metric_info():
+    from compare.gan_metrics import MetricInfo
+
+    return {
+        "style_distance": MetricInfo(
+            "style distance", "relative Gram distance: 0 = the style's statistics, 1 = as far as a black image", "lower",
+            "How far the image's textures and colours (the correlations between VGG19 channels in block1_conv1 "
+            "... block5_conv1) are from the style image's, averaged over the five layers.",
+            "Gram distance to the style, 0 = same, 1 = black image"),
+        "style_layers": MetricInfo(
+            "style distance per layer", "as the style distance, one layer at a time", "lower",
+            "The style distance of one VGG19 layer: early layers hold colours and fine strokes, deep layers "
+            "larger motifs, so the bars show which scale of the style was matched well.",
+            "Gram distance of one layer"),
+        "content_distance": MetricInfo(
+            "content distance", "relative feature error: 0 = the photo's own content, 1 = as far as a black image",
+            "lower",
+            f"How much the layout and objects seen by VGG19 ({CONTENT_LAYER}) differ from the content photo's, as a "
+            "share of the photo's own feature energy.",
+            "change of the photo's content features, 0 = none"),
+        "content_mse": MetricInfo(
+            "content MSE", f"mean squared {CONTENT_LAYER} activation difference (VGG19 activation units squared)",
+            "lower",
+            "The raw number behind the content distance; its size depends on the network's activation scale, so "
+            "read the content distance instead.",
+            "raw feature error, scale-dependent"),
+        "swd": MetricInfo(
+            "sliced Wasserstein distance", "relative: 0 = the style's feature distribution, 1 = a black image",
+            "lower",
+            "A second style measure that compares whole distributions of VGG19 features along random directions, "
+            "so an image cannot score well by matching only the Gram matrices.",
+            "feature-distribution distance to the style"),
+    }  # fmt: skip
+
+
+NST_METRICS = _metric_info()
+"""How to read each number of `NSTScorer.score` (a `compare.gan_metrics.MetricInfo` per key)."""
 
 
 @dataclasses.dataclass
@@ -226,7 +269,14 @@ def format_scores(names: Sequence[str], scores: Sequence[dict]) -> str:
         for n, s in zip(names, scores)
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows)
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    # Which style layers were matched well (lower is closer).
+    layer_rows = [("image", *STYLE_LAYERS)] + [(str(n), *(f"{s['style_layers'][k]:.4f}" for k in STYLE_LAYERS))
+                                               for n, s in zip(names, scores)]  # fmt: skip
+    widths = [max(len(r[i]) for r in layer_rows) for i in range(len(layer_rows[0]))]
+    lines += ["", "style distance per layer (lower is closer):"]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in layer_rows]
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -154,6 +154,9 @@ class NstRun:
         found_content, found_styles = _inputs_from(path)
         content_path = Path(content) if content else found_content
         styles = [Path(style)] if style else found_styles
+        if content_path is None or not styles:
+            raise InputError(f"the style transfer run {path} does not name its content and style images; "
+                             "pass --nst-content PATH and --nst-style PATH")
         for label, p in [("content", content_path)] + [("style", s) for s in styles]:
             if p is not None and not p.is_file():
                 raise InputError(
@@ -161,6 +164,23 @@ class NstRun:
                 )
         return cls(path, read_toml(path / NstFiles.CONFIG), summary, read_csv(path / NstFiles.LOSSES_CSV), final,
                    frames, content_path, styles)  # fmt: skip
+
+    @property
+    def num_scales(self) -> int:
+        """How many coarse-to-fine scales the run has (`losses.csv` counts them 1 ... num_scales)."""
+        return len(self.summary.scales)
+
+    @property
+    def saved_content(self) -> Path:
+        """The content image as the run loaded it (`inputs/content.png`), else `content`."""
+        saved = self.path / NstFiles.INPUTS_DIR / NstFiles.CONTENT
+        return saved if saved.is_file() else self.content
+
+    @property
+    def saved_styles(self) -> list[Path]:
+        """The style images as the run loaded them (`inputs/style-N.png`), else `styles`."""
+        saved = sorted((self.path / NstFiles.INPUTS_DIR).glob(NstFiles.STYLE_GLOB), key=lambda p: _number(p.stem))
+        return saved or self.styles
 
 
 def _inputs_from(run: Path) -> tuple[Path | None, list[Path]]:

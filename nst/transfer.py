@@ -8,8 +8,8 @@ records carry. Everything it writes goes into the run directory, atomically (the
     inputs/         the content and style images as loaded (what `--resume` reads again)
     frames/         the image every `--save-every` iterations and at the end of each scale
     state.npz       the resumable state, saved with each frame (`--resume RUN_DIR` continues)
-    losses.csv      one row per iteration: step, scale, size, iteration, content, style, tv, total,
-                    seconds (since the run began, over all its invocations)
+    losses.csv      one row per iteration: step, scale (counted from 1, coarsest first), size, iteration,
+                    content, style, tv, total, seconds (since the run began, over all its invocations)
     losses.png      the loss curves
     final.png       the result (`-o FILE` writes a copy there too)
     progress.gif    the frames, upscaled to the final size
@@ -167,7 +167,12 @@ def _stylize_into(run_dir, config, content, styles, source, extractor, scales, o
     saved = {} if saved is None else saved
     saved["step"] = checkpoint.history[-1].step if checkpoint and checkpoint.history else 0
 
+    shown_scale = []
+
     def on_record(record):
+        if shown_scale != [record.scale]:  # name each scale as losses.csv and the report do: from 1
+            shown_scale[:] = [record.scale]
+            print(f"\n{PROG}: scale {record.scale + 1} of {record.num_scales}, {max(record.shape)} px", file=sys.stderr)
         bar.update(record.step, values=[("scale", record.scale + 1), ("total", record.total),
                                         ("content", record.content), ("style", record.style), ("tv", record.tv)])
         if record.message:
@@ -326,8 +331,8 @@ LOSSES_COLUMNS = ("step", "scale", "height", "width", "iteration", "content", "s
 
 
 def loss_rows(history) -> list[dict]:
-    """`StepRecord`s as `losses.csv` rows (dicts keyed by `LOSSES_COLUMNS`)."""
-    return [{"step": r.step, "scale": r.scale, "height": r.shape[0], "width": r.shape[1], "iteration": r.iteration,
+    """`StepRecord`s as `losses.csv` rows (dicts keyed by `LOSSES_COLUMNS`); scales counted from 1, as everywhere."""
+    return [{"step": r.step, "scale": r.scale + 1, "height": r.shape[0], "width": r.shape[1], "iteration": r.iteration,
              **r.losses, "seconds": r.seconds} for r in history]  # fmt: skip
 
 

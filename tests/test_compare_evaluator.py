@@ -26,6 +26,23 @@ def test_cache_is_reused_and_the_hash_is_stable(tiny_evaluator, compare_cache_di
     assert (again.key, again.sha256, again.path) == (tiny_evaluator.key, tiny_evaluator.sha256, tiny_evaluator.path)
     info = json.loads(again.path.with_suffix(".json").read_text())
     assert info["sha256"] == again.sha256 and info["feature_layer"] == ev.FEATURE_LAYER == "features"
+    # One hash names the evaluator: the cache file's name, identity() (metrics.json) and the log.
+    assert again.id == again.key[: ev.ID_DIGITS] and again.path.name == f"evaluator-{again.id}.keras"
+    assert again.identity()["id"] == again.id
+
+
+def test_the_log_introduces_the_evaluator_and_its_accuracy(tiny_evaluator, compare_cache_dir, tmp_path, capsys):
+    import shutil
+
+    ev.load_evaluator(ev.EvaluatorConfig(**TINY_EVALUATOR), compare_cache_dir, verbose=1)
+    loaded = capsys.readouterr().err
+    assert "the Fashion-MNIST classifier used to score the GAN" in loaded and tiny_evaluator.id in loaded
+    assert f"test accuracy {tiny_evaluator.test_accuracy:.2%}" in loaded
+    shutil.copy(tiny_evaluator.path, tmp_path / tiny_evaluator.path.name)  # no info file: counts as missing
+    ev.load_evaluator(ev.EvaluatorConfig(**TINY_EVALUATOR), tmp_path, verbose=1)
+    trained = capsys.readouterr().err
+    assert f"training the Fashion-MNIST classifier used to score the GAN (evaluator {tiny_evaluator.id})" in trained
+    assert f"evaluator {tiny_evaluator.id} trained in" in trained and "test accuracy" in trained
 
 
 def test_the_key_depends_on_config_data_and_code(monkeypatch):
@@ -98,6 +115,7 @@ def test_cli_trains_then_loads(tiny_evaluator, compare_cache_dir, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "loaded from cache" in done.stdout
     assert tiny_evaluator.sha256 in done.stdout and "features" in done.stdout
+    assert f"evaluator      {tiny_evaluator.id}: the Fashion-MNIST classifier used to score the GAN" in done.stdout
     assert list(tmp_path.iterdir()) == []  # nothing written into the working directory
 
 

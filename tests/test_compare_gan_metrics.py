@@ -49,8 +49,14 @@ def test_measure_run_is_deterministic_and_writes_metrics_json(gan_run, tiny_eval
     assert saved["inception_fid"]["status"] == "skipped" and saved["inception_fid"]["reason"]
     # An untrained generator is far worse than real data.
     assert saved["generated"]["fid"] > saved["real_floor"]["fid"]
+    # Pixel statistics beside the real data's, the collapse references and the verdict.
+    for part in ("generated", "real_floor"):
+        assert set(saved[part]["pixels"]) >= {"mean_intensity", "pixel_std", "image_contrast", "near_constant_fraction"}
+    assert [r["k"] for r in saved["real_floor"]["collapse_references"]] == list(gan_metrics.COLLAPSE_CLASSES)
+    assert saved["assessment"]["verdict"] != "learned" and not saved["assessment"]["learned"]  # an untrained generator
     table = format_table(first)
-    for name in ("FID", "KID", "precision", "recall", "classifier score", "class entropy", "Inception FID"):
+    for name in ("FID", "KID", "precision", "recall", "classifier score", "class entropy", "mean pixel",
+                 "near-constant", "Inception FID", "verdict:"):  # fmt: skip
         assert name in table
     other_seed = measure_run(gan_run, write=False, **{**kw, "seed": 4})
     assert other_seed["generated"]["fid"] != first["generated"]["fid"]
@@ -63,8 +69,13 @@ def test_cli_writes_metrics_json(gan_run, compare_cache_dir, tiny_evaluator, tmp
     args += [f"--evaluator={k}={list(v) if isinstance(v, tuple) else v}" for k, v in TINY_EVALUATOR.items()]
     done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert "real floor" in done.stdout and "metrics.json" in done.stdout
+    assert "real data" in done.stdout and "metrics.json" in done.stdout and "verdict:" in done.stdout
+    # A message before each long step, naming the one evaluator id.
+    for step in ("generating 100 images", "scoring the 100 generated images", "scoring 100 real training images"):
+        assert step in done.stderr
+    assert f"evaluator {tiny_evaluator.id}" in done.stderr and tiny_evaluator.id in done.stdout
     result = json.loads((gan_run / GanFiles.METRICS).read_text())
+    assert result["evaluator"]["id"] == tiny_evaluator.id and tiny_evaluator.id in tiny_evaluator.path.name
     assert result["n"] == 100 and result["seed"] == 1
     assert result["evaluator"]["sha256"] == tiny_evaluator.sha256  # the cached one, not retrained
     assert list(tmp_path.iterdir()) == []
@@ -75,3 +86,37 @@ def test_cli_refuses_a_folder_without_generator(tmp_path):
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 2
     assert "generator" in done.stderr.splitlines()[-1]
+
+
+def test_pixel_statistics_tell_blank_and_identical_samples_from_real_ones():
+    from gan.data import load_images
+
+    real, _ = load_images(split="train", limit=300)
+    stats = gan_metrics.pixel_statistics(real)
+    assert 50 < stats["mean_intensity"] < 100 and stats["pixel_std"] > 50 and stats["near_constant_fraction"] == 0
+    black = np.zeros((300, 28, 28, 1), np.uint8)
+    black[:, 10:12, 10:12] = 30  # a faint identical blob
+    dark = gan_metrics.pixel_statistics(black)
+    assert dark["mean_intensity"] < 1 and dark["pixel_std"] == 0 and dark["near_constant_fraction"] == 1.0
+    same = gan_metrics.pixel_statistics(np.repeat(real[:1], 300, axis=0))
+    assert same["pixel_std"] == 0 and same["mean_intensity"] == pytest.approx(float(real[0].mean()))
+    with pytest.raises(ValueError, match="N >= 2"):
+        gan_metrics.pixel_statistics(real[:1])
+
+
+def test_collapse_references_match_fid_of_the_chosen_classes():
+    from compare.fid import fid_from_features
+
+    rng = np.random.default_rng(0)
+    centers = rng.normal(size=(4, 6)) * 3
+    labels = np.repeat(np.arange(4), 150)
+    features = centers[labels] + rng.normal(size=(600, 6))
+    ref = gan_metrics.Reference(None, centers[np.repeat(np.arange(4), 100)] + rng.normal(size=(400, 6)), None, "toy")
+    refs = gan_metrics.collapse_references(features, labels, ref, ks=(1, 2, 4), class_names=("a", "b", "c", "d"))
+    assert [r["k"] for r in refs] == [1, 2, 4]
+    for r in refs:
+        chosen = np.isin(labels, ["abcd".index(c) for c in r["best_classes"]])
+        assert r["best_fid"] == pytest.approx(fid_from_features(features[chosen], ref.features), rel=1e-6, abs=1e-6)
+        assert r["best_fid"] <= r["median_fid"] and r["images"] == chosen.sum()
+    # More classes, closer to the whole distribution.
+    assert refs[0]["best_fid"] > refs[1]["best_fid"] > refs[2]["best_fid"]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from nst_support import ASSETS, real_weights_path, smooth_image, stripes_image
 
-from compare.nst_metrics import NSTScorer, sliced_wasserstein
+from compare.nst_metrics import NST_METRICS, STYLE_LAYERS, NSTScorer, sliced_wasserstein
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +44,23 @@ def test_an_image_is_at_distance_zero_from_itself(scorer):
     assert as_style["shape"] == [48, 64]  # long side 64 = the evaluation size
 
 
+def test_the_style_distance_comes_per_layer_in_network_order(scorer):
+    content, style = smooth_image(48, 64), stripes_image(48, 64)
+    targets = scorer.targets(content, style)
+    blend = scorer.score(0.5 * content + 0.5 * style, targets)
+    assert tuple(blend["style_layers"]) == STYLE_LAYERS
+    # The total is the mean of the layers, and the layers differ (one bar each in the report).
+    assert blend["style_distance"] == pytest.approx(np.mean(list(blend["style_layers"].values())))
+    assert len({round(v, 6) for v in blend["style_layers"].values()}) == len(STYLE_LAYERS)
+    assert all(v >= 0 for v in blend["style_layers"].values())
+
+
+def test_every_reported_number_has_a_reading():
+    for key in ("style_distance", "style_layers", "content_distance", "content_mse", "swd"):
+        info = NST_METRICS[key]
+        assert info.better == "lower" and info.unit and info.meaning.endswith(".")
+
+
 def test_any_image_file_is_accepted_and_resized(scorer, tmp_path):
     from PIL import Image
 
@@ -68,6 +85,7 @@ def test_cli_scores_files_and_writes_json(tmp_path):
     done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "style distance" in done.stdout and "SWD" in done.stdout
+    assert "style distance per layer" in done.stdout and "block5_conv1" in done.stdout
     scores = json.loads((tmp_path / "scores.json").read_text())["scores"]
     assert [s["image"] for s in scores] == ["c.png", "s.png"]
     assert scores[0]["content_distance"] == pytest.approx(0.0, abs=1e-6)
