@@ -238,10 +238,13 @@ class HistoryWriter(keras.callbacks.Callback):
         run_dir: the run directory.
         guard: the run's `TrainingGuard`.
         initial_epoch: epochs already done; rows beyond it (from a killed run) are dropped.
+        plot_labels: keyword arguments of `plot_history` naming the loss and D's outputs for
+            `train.loss` (default: the reference loss's).
     """
 
-    def __init__(self, run_dir, guard: TrainingGuard, initial_epoch: int = 0):
+    def __init__(self, run_dir, guard: TrainingGuard, initial_epoch: int = 0, plot_labels: dict | None = None):
         super().__init__()
+        self.plot_labels = plot_labels or {}
         self.csv_path = Path(run_dir) / "history.csv"
         self.plot_path = Path(run_dir) / "losses.png"
         self.guard = guard
@@ -275,7 +278,7 @@ class HistoryWriter(keras.callbacks.Callback):
             writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
         write_text(self.csv_path, out.getvalue())
         if self.rows:
-            plot_history(self.rows, self.plot_path)
+            plot_history(self.rows, self.plot_path, **self.plot_labels)
 
 
 def read_history(path: str | os.PathLike) -> list[dict]:
@@ -295,8 +298,18 @@ def read_history(path: str | os.PathLike) -> list[dict]:
     return rows
 
 
-def plot_history(rows: list[dict], path: str | os.PathLike) -> Path:
-    """Plots losses and discriminator outputs per epoch into a PNG (matplotlib, Agg) atomically."""
+def plot_history(
+    rows: list[dict],
+    path: str | os.PathLike,
+    loss_label: str = "binary cross-entropy",
+    output_label: str = "mean D output = P(fake)",
+    output_range: tuple[float, float] | None = (0.0, 1.0),
+) -> Path:
+    """Plots losses and discriminator outputs per epoch into a PNG (matplotlib, Agg) atomically.
+
+    `loss_label`, `output_label` and `output_range` say what the loss and the d_real / d_fake
+    columns are for the run's `train.loss` (`gan.losses.GANLoss`); the defaults are the reference's.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -306,10 +319,12 @@ def plot_history(rows: list[dict], path: str | os.PathLike) -> Path:
     ax_loss, ax_d = fig.subplots(1, 2)
     for key in ("d_loss", "g_loss"):
         ax_loss.plot(epochs, [r[key] for r in rows], marker="o", label=key)
-    ax_loss.set(xlabel="epoch", ylabel="binary cross-entropy", title="losses")
+    ax_loss.set(xlabel="epoch", ylabel=loss_label, title="losses")
     for key, label in (("d_real", "on real images"), ("d_fake", "on generated images")):
         ax_d.plot(epochs, [r[key] for r in rows], marker="o", label=label)
-    ax_d.set(xlabel="epoch", ylabel="mean D output = P(fake)", title="discriminator", ylim=(-0.02, 1.02))
+    ax_d.set(xlabel="epoch", ylabel=output_label, title="discriminator")
+    if output_range is not None:
+        ax_d.set_ylim(output_range[0] - 0.02, output_range[1] + 0.02)
     for ax in (ax_loss, ax_d):
         ax.legend()
         ax.grid(alpha=0.3)
