@@ -164,7 +164,7 @@ def gradient_penalty(critic: Callable, real_images, fake_images, alpha):
     Returns:
         The scalar penalty (without its weight).
     """
-    points = interpolates(real_images, fake_images, alpha)
+    points = tf.convert_to_tensor(interpolates(real_images, fake_images, alpha))
     with tf.GradientTape() as tape:
         tape.watch(points)
         scores = critic(points)
