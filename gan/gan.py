@@ -200,7 +200,7 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             outputs = self._judge(combined, both_labels)  # [2B, 1]
             fake_output, real_output = outputs[:batch_size], outputs[batch_size:]
-            d_loss = loss.discriminator_loss(real_output, fake_output, **extra)
+            d_loss = loss.discriminator_value(outputs, batch_size, **extra)
             if alpha is not None:
                 critic = lambda images: self._judge(images, labels)  # noqa: E731
                 d_loss += self.gp_weight * gradient_penalty(critic, real_images, fakes, alpha)

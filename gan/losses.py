@@ -1,7 +1,8 @@
 """The adversarial losses `train.loss` chooses: a discriminator loss and a generator loss each.
 
 Every loss is a pair of small named functions of the discriminator's outputs, [B, 1] on a batch of
-real images (`real`) and on a batch of generated ones (`fake`); both phases minimize. `LOSSES`
+real images (`real`) and on a batch of generated ones (`fake`) (the reference's discriminator
+loss takes both in one [2B, 1] tensor, fakes first, as the notebook does); both phases minimize. `LOSSES`
 maps each name to a `GANLoss`, which also says what the discriminator's last activation is and
 how its outputs are shown in `history.csv` (`d_real`, `d_fake`).
 
@@ -40,7 +41,7 @@ def _batch_mean(values):
 # --- reference: the notebook's binary cross-entropy on P(fake) -----------------------------------
 
 
-def reference_discriminator_loss(real_output, fake_output, label_noise=None):
+def reference_discriminator_loss(outputs, label_noise=None):
     """The reference notebook's discriminator loss (Keras's DCGAN example).
 
     The discriminator outputs P(fake) (a sigmoid). Fakes are labelled 1 and reals 0, plus
@@ -49,19 +50,22 @@ def reference_discriminator_loss(real_output, fake_output, label_noise=None):
 
         L_D = -mean_i [ y_i log p_i + (1 - y_i) log(1 - p_i) ],  y = [1 + n_fake; 0 + n_real]
 
+    Unlike the other losses it takes D's output on the whole batch [fakes; reals], as the notebook
+    computes it: the cross-entropy of a re-concatenated copy differs in the last bit.
+
     Args:
-        real_output: P(fake) on real images, [B, 1].
-        fake_output: P(fake) on generated images, [B, 1].
+        outputs: P(fake) on the batch [fakes; reals], [2B, 1] (fakes first).
         label_noise: noise added to the labels [fakes; reals], [2B, 1]; None adds none.
 
     Returns:
         The scalar loss (Keras's `BinaryCrossentropy`, which clips p to [1e-7, 1 - 1e-7]).
     """
-    predictions = tf.concat([fake_output, real_output], axis=0)  # [2B, 1], fakes first as in the notebook
-    labels = tf.concat([tf.ones_like(fake_output), tf.zeros_like(real_output)], axis=0)
+    half = tf.shape(outputs)[0] // 2
+    # tf.ones/zeros of a shape (not *_like) and labels += noise: the notebook's graph, bit for bit.
+    labels = tf.concat([tf.ones((half, 1)), tf.zeros((half, 1))], axis=0)
     if label_noise is not None:
         labels += label_noise
-    return keras.losses.BinaryCrossentropy()(labels, predictions)
+    return keras.losses.BinaryCrossentropy()(labels, outputs)
 
 
 def reference_generator_loss(fake_output):
@@ -71,7 +75,7 @@ def reference_generator_loss(fake_output):
 
     i.e. the non-saturating loss of Goodfellow et al. (2014) written for a D that outputs P(fake).
     """
-    return keras.losses.BinaryCrossentropy()(tf.zeros_like(fake_output), fake_output)
+    return keras.losses.BinaryCrossentropy()(tf.zeros((tf.shape(fake_output)[0], 1)), fake_output)
 
 
 # --- non-saturating: Goodfellow et al. 2014, on logits -------------------------------------------
@@ -208,7 +212,8 @@ class GANLoss:
 
     Attributes:
         name: the `train.loss` value.
-        discriminator_loss: (real_output [B, 1], fake_output [B, 1]) -> scalar.
+        discriminator_loss: (real_output [B, 1], fake_output [B, 1]) -> scalar; with
+            `whole_batch`, (outputs on [fakes; reals] [2B, 1]) -> scalar.
         generator_loss: fake_output [B, 1] -> scalar.
         activation: the discriminator's last activation, "sigmoid" or None (logits or scores).
         label_noise: the discriminator loss takes `label_noise` ([2B, 1], see `train.label_noise`).
@@ -217,6 +222,7 @@ class GANLoss:
         output_label: what `d_real` / `d_fake` are, for plots.
         output_range: their range for a plot's axis, or None when unbounded.
         loss_label: what `d_loss` / `g_loss` are, for plots.
+        whole_batch: `discriminator_loss` takes D's outputs on the batch [fakes; reals] in one tensor.
     """
 
     name: str
@@ -229,6 +235,13 @@ class GANLoss:
     output_label: str = "mean D score (higher = real)"
     output_range: tuple[float, float] | None = None
     loss_label: str = "loss"
+    whole_batch: bool = False
+
+    def discriminator_value(self, outputs, batch_size, **extra):
+        """The discriminator loss from D's outputs on the batch [fakes; reals], [2B, 1]."""
+        if self.whole_batch:
+            return self.discriminator_loss(outputs, **extra)
+        return self.discriminator_loss(outputs[batch_size:], outputs[:batch_size], **extra)
 
 
 LOSSES: dict[str, GANLoss] = {
@@ -237,7 +250,7 @@ LOSSES: dict[str, GANLoss] = {
         GANLoss(
             "reference", reference_discriminator_loss, reference_generator_loss, activation="sigmoid",
             label_noise=True, output_label="mean D output = P(fake)", output_range=(0.0, 1.0),
-            loss_label="binary cross-entropy",
+            loss_label="binary cross-entropy", whole_batch=True,
         ),
         GANLoss(
             "non_saturating", non_saturating_discriminator_loss, non_saturating_generator_loss, activation=None,

@@ -41,12 +41,13 @@ def test_reference_loss_is_the_notebooks_binary_cross_entropy_on_p_fake():
     fake_p = np.array([[0.7], [0.9]], np.float32)
     # Labels [fakes; reals] = [1, 1, 0, 0].
     expected = -(math.log(0.7) + math.log(0.9) + math.log(0.8) + math.log(0.6)) / 4
-    assert _value(losses.reference_discriminator_loss(real_p, fake_p)) == pytest.approx(expected, rel=1e-5)
+    batch = np.concatenate([fake_p, real_p])  # [fakes; reals]
+    assert _value(losses.reference_discriminator_loss(batch)) == pytest.approx(expected, rel=1e-5)
     # With label noise, labels [1.1, 1, 0.05, 0]: the cross-entropy of each soft label.
     noise = np.array([[0.1], [0.0], [0.05], [0.0]], np.float32)
     terms = [(1.1, 0.7), (1.0, 0.9), (0.05, 0.2), (0.0, 0.4)]
     expected = -sum(y * math.log(p) + (1 - y) * math.log(1 - p) for y, p in terms) / 4
-    got = losses.reference_discriminator_loss(real_p, fake_p, label_noise=noise)
+    got = losses.reference_discriminator_loss(batch, label_noise=noise)
     assert _value(got) == pytest.approx(expected, rel=1e-5)
     # The generator: fakes against "real" (0).
     expected = -(math.log(1 - 0.7) + math.log(1 - 0.9)) / 2
@@ -203,3 +204,39 @@ def test_resume_refuses_another_loss(tmp_path):
     save_config(load_config(GANConfig, None, ["train.loss=hinge"]), tmp_path / "config.toml")
     with pytest.raises(ConfigError, match="cannot change the loss"):
         _check_resumable(load_config(GANConfig, None, ["train.loss=lsgan"]), tmp_path)
+
+
+def test_reference_steps_are_the_notebooks_bit_for_bit():
+    """The default loss takes exactly the step the notebook's train_step takes (written out here)."""
+    config = load_config(GANConfig, None, [*TINY_MODEL])
+
+    def fresh():
+        keras.utils.set_random_seed(0)
+        gan = build_gan(config, (28, 28, 1))
+        gan.reseed(0)
+        return gan
+
+    real = tf.constant(_reals(8))
+    ours = fresh()
+    ours.discriminator_step(real)
+    ours.generator_step(8)
+
+    gan = fresh()  # the notebook's two phases (with the suite's seeded draws)
+    batch = tf.shape(real)[0]
+    fakes = gan.generator(gan.sample_latent(batch), training=True)
+    combined = tf.concat([fakes, real], axis=0)
+    labels = tf.concat([tf.ones((batch, 1)), tf.zeros((batch, 1))], axis=0)
+    labels += gan.label_noise * tf.random.stateless_uniform(tf.shape(labels), seed=gan._draw_seed())
+    bce = keras.losses.BinaryCrossentropy()
+    with tf.GradientTape() as tape:
+        d_loss = bce(labels, gan.discriminator(combined, training=True))
+    weights = gan.discriminator.trainable_weights
+    gan.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, weights), weights))
+    latent = gan.sample_latent(batch)
+    with tf.GradientTape() as tape:
+        g_loss = bce(tf.zeros((batch, 1)), gan.discriminator(gan.generator(latent, training=True), training=True))
+    weights = gan.generator.trainable_weights
+    gan.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, weights), weights))
+
+    for a, b in zip(ours.weights, gan.weights):
+        np.testing.assert_array_equal(np.array(a), np.array(b), err_msg=a.path)
