@@ -36,7 +36,7 @@ import numpy as np
 
 from common.atomic import atomic_path, write_text
 from gan.grid import load_png, make_grid, save_gif, save_png
-from gan.sample import generate
+from gan.sample import grid_images
 
 HISTORY_COLUMNS = ("epoch", "d_loss", "g_loss", "d_real", "d_fake", "seconds")
 CHECKPOINT = "checkpoint.weights.h5"
@@ -173,7 +173,9 @@ class SampleGrid(keras.callbacks.Callback):
     """Writes a grid of samples from fixed latent vectors after every `every` epochs.
 
     The latent vectors are `gan.sample.generate`'s for `seed`, so
-    `python -m gan.sample RUN --n N --seed SEED` redraws the last grid. Files go to
+    `python -m gan.sample RUN --n N --seed SEED` redraws the last grid. A conditional model's grid
+    has one row per class of n // classes images (`gan.sample.grid_images`), which
+    `python -m gan.sample RUN --per-class n//classes --seed SEED` redraws. Files go to
     `run_dir/samples/epoch_NNN.png` (NNN = epochs finished) and, when training ends with every
     planned epoch done, `run_dir/samples.gif` (all grids in order).
 
@@ -204,8 +206,10 @@ class SampleGrid(keras.callbacks.Callback):
 
     def write_grid(self, epochs_done: int) -> Path:
         """Writes `samples/epoch_NNN.png` for the model as it is now; returns its path."""
-        images = generate(self.model.sampler, self.n, self.seed)
-        return save_png(make_grid(images, scale=self.scale), self.folder / f"epoch_{epochs_done:03d}.png")
+        images, columns = grid_images(self.model.sampler, self.n, self.seed)  # conditional: a row per class
+        return save_png(
+            make_grid(images, columns=columns, scale=self.scale), self.folder / f"epoch_{epochs_done:03d}.png"
+        )
 
     def on_train_end(self, logs=None):
         if self.guard.epochs_done >= self.params["epochs"]:
