@@ -99,6 +99,15 @@ def measure_run(
             generator, evaluator, reference, n, seed, data_dir, floor, inception, names, kid_subsets
         )
     )
+    from gan.sample import is_conditional
+
+    if is_conditional(generator):  # a conditional run: does each image show the class asked for?
+        from compare.class_consistency import class_consistency, load_test_labels
+
+        labels = load_test_labels(dataset, data_dir, len(reference.probabilities))
+        result["class_consistency"] = class_consistency(
+            generator, evaluator, reference.probabilities, labels, n, seed, names
+        )
     if write and run_dir.is_dir():
         write_json(run_dir / "metrics.json", result)
     return result
@@ -122,6 +131,10 @@ def metric_rows(result: dict) -> list[tuple[str, str, str, str]]:
         ("class entropy (nats)", *both(lambda m: f"{m['class_histogram']['entropy']:.3f}"),
          f"max ln 10 = {gen['class_histogram']['max_entropy']:.3f}; low = mode collapse"),
     ]  # fmt: skip
+    cc = result.get("class_consistency")
+    if cc:
+        rows.append(("class consistency", f"{cc['generated']['overall']:.3f}", f"{cc['real_test']['overall']:.3f}",
+                     "evaluator accuracy on the class asked for; real: on test images"))
     inc = result.get("inception_fid", {})
     if inc.get("status") == "measured":
         rows.append(("Inception FID", f"{inc['fid']:.3f}", "-", f"299 px, {inc['n_generated']} vs {inc['n_reference']}"))
