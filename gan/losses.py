@@ -260,7 +260,7 @@ LOSSES: dict[str, GANLoss] = {
         GANLoss("hinge", hinge_discriminator_loss, hinge_generator_loss, activation=None, loss_label="hinge loss"),
         GANLoss(
             "wgan_gp", wasserstein_critic_loss, wasserstein_generator_loss, activation=None, gradient_penalty=True,
-            output_label="mean critic score (higher = real)", loss_label="critic loss (with penalty) / -critic",
+            output_label="mean critic score (higher = real)", loss_label="d: critic loss + penalty; g: -mean critic",
         ),
         GANLoss(
             "lsgan", least_squares_discriminator_loss, least_squares_generator_loss, activation=None,
