@@ -46,7 +46,7 @@ def accuracy_by_class(
     for k, name in enumerate(names):
         mask = labels == k
         per_class[name] = float(correct[mask].mean()) if mask.any() else None
-    return {"overall": float(correct.mean()), "per_class": per_class, "n": int(len(labels))}
+    return {"overall": float(correct.mean()), "per_class": per_class, "n": len(labels)}
 
 
 def load_test_labels(dataset: str, data_dir: str | os.PathLike | None, n: int) -> np.ndarray:

@@ -202,7 +202,7 @@ class GAN(keras.Model):
             fake_output, real_output = outputs[:batch_size], outputs[batch_size:]
             d_loss = loss.discriminator_value(outputs, batch_size, **extra)
             if alpha is not None:
-                critic = lambda images: self._judge(images, labels)  # noqa: E731
+                critic = lambda images: self._judge(images, labels)
                 d_loss += self.gp_weight * gradient_penalty(critic, real_images, fakes, alpha)
         weights = self.discriminator.trainable_weights
         self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, weights), weights))

@@ -13,7 +13,8 @@ from common.errors import ConfigError, InputError
 from gan.config import GANConfig
 from gan.grid import load_png
 from gan.models import build_discriminator, build_generator
-from gan.sample import class_grid, generate, grid_images, main as sample_main, num_classes, resolve_label
+from gan.sample import class_grid, generate, grid_images, num_classes, resolve_label
+from gan.sample import main as sample_main
 from gan.train import build_gan, train
 
 CONDITIONAL_TOML = REPO / "configs" / "gan" / "conditional.toml"

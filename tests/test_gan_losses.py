@@ -94,7 +94,7 @@ def test_gradient_penalty_of_a_linear_critic_is_its_weight_norm_minus_one_square
     # D(x) = <w, x> + b has gradient w at every point, so GP = (|w| - 1)^2 whatever the interpolates,
     # and dGP/dw = 2 (|w| - 1) w / |w|.
     w = tf.Variable(np.array([[1.0], [2.0], [-2.0], [0.5]], np.float32))  # |w| = sqrt(9.25)
-    critic = lambda x: tf.reshape(x, (-1, 4)) @ w + 3.0  # noqa: E731 - images [B, 2, 2, 1]
+    critic = lambda x: tf.reshape(x, (-1, 4)) @ w + 3.0  # images [B, 2, 2, 1]
     rng = np.random.default_rng(0)
     real, fake = (rng.normal(size=(3, 2, 2, 1)).astype(np.float32) for _ in range(2))
     alpha = rng.uniform(size=(3, 1, 1, 1)).astype(np.float32)
@@ -108,7 +108,7 @@ def test_gradient_penalty_of_a_linear_critic_is_its_weight_norm_minus_one_square
 
 def test_gradient_penalty_is_taken_at_the_interpolates():
     # D(x) = |x|^2 / 2 has gradient x, so GP = mean_i (|x^_i| - 1)^2 with x^ = x + alpha (x~ - x).
-    critic = lambda x: 0.5 * tf.reduce_sum(tf.square(x), axis=[1, 2, 3])[:, None]  # noqa: E731
+    critic = lambda x: 0.5 * tf.reduce_sum(tf.square(x), axis=[1, 2, 3])[:, None]
     real = np.array([[[[1.0]], [[0.0]]], [[[0.0]], [[0.0]]]], np.float32)  # [2, 2, 1, 1]
     fake = np.array([[[[3.0]], [[0.0]]], [[[0.0]], [[4.0]]]], np.float32)
     alpha = np.array([0.5, 0.25], np.float32).reshape(2, 1, 1, 1)
