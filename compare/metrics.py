@@ -100,6 +100,15 @@ def measure_run(
             progress=progress,
         )
     )
+    from gan.sample import is_conditional
+
+    if is_conditional(generator):  # a conditional run: does each image show the class asked for?
+        from compare.class_consistency import class_consistency, load_test_labels
+
+        labels = load_test_labels(dataset, data_dir, len(reference.probabilities))
+        result["class_consistency"] = class_consistency(
+            generator, evaluator, reference.probabilities, labels, n, seed, names
+        )
     if write and run_dir.is_dir():
         write_json(run_dir / GanFiles.METRICS, result)
     return result
@@ -137,6 +146,10 @@ def metric_rows(result: dict) -> list[tuple[str, str, str, str]]:
         row("near_constant_fraction", lambda m: f"{m['pixels']['near_constant_fraction']:.3f}", optional=True),
     ]
     rows = [r for r in rows if r is not None]
+    cc = result.get("class_consistency")
+    if cc:
+        rows.append(("class consistency", f"{cc['generated']['overall']:.3f}", f"{cc['real_test']['overall']:.3f}",
+                     "higher is better; the evaluator's accuracy on the class asked for (real data: on test images)"))
     inc = result.get("inception_fid", {})
     if inc.get("status") == "measured":
         rows.append(("Inception FID", f"{inc['fid']:.3f}", "-", f"lower is better; 299 px, {inc['n_generated']} vs {inc['n_reference']}"))

@@ -36,7 +36,7 @@ from common.plots import Panel, plot_panels
 from common.runformat import GanFiles
 from common.stop import StopFlag
 from common.diskspace import variables_nbytes
-from gan.sample import generate
+from gan.sample import grid_images
 
 HISTORY_COLUMNS = ("epoch", "d_loss", "g_loss", "d_real", "d_fake", "seconds")
 
@@ -149,7 +149,9 @@ class SampleGrid(keras.callbacks.Callback):
     """Writes a grid of samples from fixed latent vectors after every `every` epochs.
 
     The latent vectors are `gan.sample.generate`'s for `seed`, so
-    `python -m gan.sample RUN --n N --seed SEED` redraws the last grid. Files go to
+    `python -m gan.sample RUN --n N --seed SEED` redraws the last grid. A conditional model's grid
+    has one row per class of n // classes images (`gan.sample.grid_images`), which
+    `python -m gan.sample RUN --per-class n//classes --seed SEED` redraws. Files go to
     `run_dir/samples/epoch_NNN.png` (NNN = epochs finished) and, when training ends with every
     planned epoch done, `run_dir/samples.gif` (all grids in order).
 
@@ -180,8 +182,10 @@ class SampleGrid(keras.callbacks.Callback):
 
     def write_grid(self, epochs_done: int) -> Path:
         """Writes `samples/epoch_NNN.png` for the model as it is now; returns its path."""
-        images = generate(self.model.sampler, self.n, self.seed)
-        return save_png(make_grid(images, scale=self.scale), self.folder / GanFiles.sample_grid(epochs_done))
+        images, columns = grid_images(self.model.sampler, self.n, self.seed)  # conditional: a row per class
+        return save_png(
+            make_grid(images, columns=columns, scale=self.scale), self.folder / GanFiles.sample_grid(epochs_done)
+        )
 
     def on_train_end(self, logs=None):
         if self.guard.epochs_done >= self.params["epochs"]:
@@ -214,10 +218,13 @@ class HistoryWriter(keras.callbacks.Callback):
         run_dir: the run directory.
         guard: the run's `TrainingGuard`.
         initial_epoch: epochs already done; rows beyond it (from a killed run) are dropped.
+        plot_labels: keyword arguments of `plot_history` naming the loss and D's outputs for
+            `train.loss` (default: the reference loss's).
     """
 
-    def __init__(self, run_dir, guard: TrainingGuard, initial_epoch: int = 0):
+    def __init__(self, run_dir, guard: TrainingGuard, initial_epoch: int = 0, plot_labels: dict | None = None):
         super().__init__()
+        self.plot_labels = plot_labels or {}
         self.csv_path = Path(run_dir) / GanFiles.HISTORY
         self.guard = guard
         self.rows = [r for r in read_history(self.csv_path) if r["epoch"] <= initial_epoch]
@@ -243,11 +250,14 @@ class HistoryWriter(keras.callbacks.Callback):
 
     def write(self) -> None:
         """Rewrites `history.csv` and `losses.png` from `rows`."""
-        write_history(self.csv_path.parent, self.rows)
+        write_history(self.csv_path.parent, self.rows, **self.plot_labels)
 
 
-def write_history(run_dir: str | os.PathLike, rows: list[dict]) -> None:
-    """Writes `history.csv` (columns `HISTORY_COLUMNS`) and, with rows, `losses.png` into `run_dir`."""
+def write_history(run_dir: str | os.PathLike, rows: list[dict], **plot_labels) -> None:
+    """Writes `history.csv` (columns `HISTORY_COLUMNS`) and, with rows, `losses.png` into `run_dir`.
+
+    `plot_labels` are `plot_history`'s keyword arguments naming the loss and D's outputs.
+    """
     run_dir = Path(run_dir)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=HISTORY_COLUMNS, lineterminator="\n")
@@ -256,7 +266,7 @@ def write_history(run_dir: str | os.PathLike, rows: list[dict]) -> None:
         writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
     write_text(run_dir / GanFiles.HISTORY, out.getvalue())
     if rows:
-        plot_history(rows, run_dir / GanFiles.LOSSES_PNG)
+        plot_history(rows, run_dir / GanFiles.LOSSES_PNG, **plot_labels)
 
 
 def read_history(path: str | os.PathLike) -> list[dict]:
@@ -276,24 +286,34 @@ def read_history(path: str | os.PathLike) -> list[dict]:
     return rows
 
 
-def loss_panels(rows: list[dict]) -> list[Panel]:
-    """The two panels of a GAN's curves per epoch: both losses, and D's mean outputs (`common.plots`)."""
+def loss_panels(
+    rows: list[dict],
+    loss_label: str = "binary cross-entropy",
+    output_label: str = "mean D output = P(fake)",
+    output_range: tuple[float, float] | None = (0.0, 1.0),
+) -> list[Panel]:
+    """The two panels of a GAN's curves per epoch: both losses, and D's mean outputs (`common.plots`).
+
+    `loss_label`, `output_label` and `output_range` say what the loss and the d_real / d_fake
+    columns are for the run's `train.loss` (`gan.losses.GANLoss`); the defaults are the reference's.
+    """
     epochs = [r["epoch"] for r in rows]
 
     def series(names):
         return {label: [r[key] for r in rows] for key, label in names if rows and key in rows[0]}
 
+    ylim = None if output_range is None else (output_range[0] - 0.02, output_range[1] + 0.02)
     return [
         Panel(epochs, series((("d_loss", "discriminator loss"), ("g_loss", "generator loss"))), "epoch",
-              "binary cross-entropy", "GAN losses (a game, not a descent)", whole_x=True, markers=True),
+              loss_label, "GAN losses (a game, not a descent)", whole_x=True, markers=True),
         Panel(epochs, series((("d_real", "D on real images"), ("d_fake", "D on generated images"))), "epoch",
-              "mean D output = P(fake)", "discriminator outputs", whole_x=True, markers=True, ylim=(-0.02, 1.02)),
+              output_label, "discriminator outputs", whole_x=True, markers=True, ylim=ylim),
     ]  # fmt: skip
 
 
-def plot_history(rows: list[dict], path: str | os.PathLike) -> Path:
-    """Plots `loss_panels(rows)` into a PNG atomically."""
-    return plot_panels(loss_panels(rows), path, width=10, height=3.8)
+def plot_history(rows: list[dict], path: str | os.PathLike, **labels) -> Path:
+    """Plots `loss_panels(rows, **labels)` into a PNG atomically."""
+    return plot_panels(loss_panels(rows, **labels), path, width=10, height=3.8)
 
 
 class Checkpoint(keras.callbacks.Callback):

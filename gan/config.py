@@ -9,7 +9,8 @@ Every key, with the section it lives in:
 - `seed`, `strategy`: the run's random seed and `tf.distribute` strategy.
 - `data.*`: which images to train on.
 - `model.*`, `model.generator.*`, `model.discriminator.*`: the two networks (see `gan.models`).
-- `train.*`: optimizers, batch size, epochs, the label-noise trick, the generator EMA.
+- `train.*`: the loss (`gan.losses`), optimizers, batch size, epochs, critic steps, the gradient
+  penalty, the label-noise trick, the generator EMA.
 - `output.*`: sample grids, GIF, TensorBoard.
 """
 
@@ -70,6 +71,15 @@ class GeneratorConfig:
             Radford et al. 2015); "none" is the reference notebook.
         activation: "leaky_relu" (reference) or "relu" (DCGAN paper's generator).
         leaky_slope: negative slope of LeakyReLU.
+        upsample: how a stride-2 block doubles the size: "transpose" is a strided Conv2DTranspose
+            (DCGAN); "resize" is UpSampling2D(2) then a stride-1 Conv2D (the keras.io WGAN-GP
+            example; Odena et al. 2016 show it avoids checkerboard artefacts).
+        output_stride: 2 doubles the size once more in the output layer (with `upsample`'s kind of
+            layer); 1 (default) is a plain stride-1 Conv2D.
+        output_norm: "batch" puts BatchNormalization between the output convolution (then without
+            bias) and the output activation, as the keras.io WGAN-GP generator does; "none" (default).
+        crop: pixels cropped from each side of the generator's output (Cropping2D): the network
+            makes (H + 2 crop) x (W + 2 crop) images, e.g. 32x32 cropped to 28x28 (keras.io WGAN-GP).
     """
 
     dense_channels: int = 128
@@ -80,9 +90,17 @@ class GeneratorConfig:
     norm: Literal["none", "batch"] = "batch"
     activation: Literal["leaky_relu", "relu"] = "relu"
     leaky_slope: float = 0.2
+    upsample: Literal["transpose", "resize"] = "transpose"
+    output_stride: int = 1
+    output_norm: Literal["none", "batch"] = "none"
+    crop: int = 0
 
     def __post_init__(self):
         _check_blocks("model.generator", self.filters, self.strides)
+        if self.output_stride not in (1, 2):
+            raise ValueError(f"model.generator.output_stride must be 1 or 2, got {self.output_stride}")
+        if self.crop < 0:
+            raise ValueError(f"model.generator.crop must be 0 or more pixels, got {self.crop}")
         _positive("model.generator.dense_channels", self.dense_channels)
         _positive("model.generator.kernel_size", self.kernel_size)
         _positive("model.generator.output_kernel_size", self.output_kernel_size)
@@ -101,6 +119,12 @@ class DiscriminatorConfig:
         dropout: rate of the Dropout before the last Dense layer.
         norm: "spectral" wraps every Conv2D and the Dense layer in SpectralNormalization
             (Miyato et al. 2018); "none" is the reference notebook.
+        pad: zero pixels added on each side of the input image first (ZeroPadding2D), e.g. 28x28
+            to 32x32 in the keras.io WGAN-GP critic; 0 (default) adds none.
+        block_dropout: a Dropout rate after each block's activation, one per entry of `filters`
+            (0 for none); empty (default): no dropout inside the blocks.
+
+    The last layer is Dense(1); its activation follows `train.loss` (see `gan.losses`).
     """
 
     filters: tuple[int, ...] = (64, 128, 128)
@@ -109,9 +133,20 @@ class DiscriminatorConfig:
     leaky_slope: float = 0.2
     dropout: float = 0.2
     norm: Literal["none", "spectral"] = "none"
+    pad: int = 0
+    block_dropout: tuple[float, ...] = ()
 
     def __post_init__(self):
         _check_blocks("model.discriminator", self.filters, self.strides)
+        if self.pad < 0:
+            raise ValueError(f"model.discriminator.pad must be 0 or more pixels, got {self.pad}")
+        if self.block_dropout and len(self.block_dropout) != len(self.filters):
+            raise ValueError(
+                "model.discriminator.block_dropout must be empty or have one rate per layer in "
+                f"model.discriminator.filters ({len(self.filters)}), got {list(self.block_dropout)}"
+            )
+        for rate in self.block_dropout:
+            _in_unit_interval("every entry of model.discriminator.block_dropout", rate)
         _positive("model.discriminator.kernel_size", self.kernel_size)
         _in_unit_interval("model.discriminator.leaky_slope", self.leaky_slope)
         _in_unit_interval("model.discriminator.dropout", self.dropout)
@@ -139,17 +174,27 @@ class ModelConfig:
         latent_dim: size of the generator's normal latent vector.
         output_activation: "sigmoid" trains on images scaled to [0, 1] (reference), "tanh" on
             [-1, 1] (DCGAN). The data pipeline follows this choice.
+        conditional: a class-conditional GAN: the generator takes (latent, class label) and the
+            discriminator judges (image, label) pairs (see `gan.models`); trains on labelled data.
+        num_classes: the number of classes (labels 0 .. num_classes - 1) when `conditional`.
+        embedding_dim: size of the generator's learned class embedding, joined to the latent vector.
         generator: see `GeneratorConfig`.
         discriminator: see `DiscriminatorConfig`.
     """
 
     latent_dim: int = 64
     output_activation: Literal["sigmoid", "tanh"] = "tanh"
+    conditional: bool = False
+    num_classes: int = 10
+    embedding_dim: int = 16
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
     discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
 
     def __post_init__(self):
         _positive("model.latent_dim", self.latent_dim)
+        if self.num_classes < 2:
+            raise ValueError(f"model.num_classes must be at least 2, got {self.num_classes}")
+        _positive("model.embedding_dim", self.embedding_dim)
 
     @property
     def value_range(self) -> tuple[float, float]:
@@ -168,8 +213,18 @@ class TrainConfig:
         g_learning_rate: Adam learning rate of the generator.
         beta_1: Adam's first-moment decay, both optimizers (reference: Keras's 0.9; DCGAN: 0.5).
         beta_2: Adam's second-moment decay, both optimizers.
+        loss: the adversarial loss, one of `gan.losses.LOSSES`: "reference" (the notebook's binary
+            cross-entropy on P(fake)), "non_saturating" (Goodfellow et al. 2014), "hinge" (Lim & Ye
+            2017), "wgan_gp" (Gulrajani et al. 2017) or "lsgan" (Mao et al. 2017). The
+            discriminator's last activation follows it (sigmoid only for "reference").
+        critic_steps: discriminator (critic) updates per generator update, all on the step's batch
+            of real images with fresh latent vectors (the keras.io WGAN-GP example's form).
+        gp_weight: weight of the gradient penalty (the paper's lambda); used by "wgan_gp" only.
+        gp_interpolation: where the penalty's points lie between a real image x and a fake x~:
+            x + a (x~ - x) with a ~ U[0, 1] ("uniform", the paper) or a ~ N(0, 1) ("normal", what
+            the keras.io WGAN-GP example draws). Used by "wgan_gp" only.
         label_noise: the discriminator's labels (fake = 1, real = 0) get `label_noise * U[0, 1)`
-            added, the reference's "important trick".
+            added, the reference's "important trick"; used by the "reference" loss only.
         training_mode: call the networks with `training=True` inside `train_step`, so Dropout and
             BatchNormalization run in training mode. The reference notebook calls them without
             the flag, which in Keras means inference mode: its Dropout(0.2) never fires.
@@ -187,8 +242,15 @@ class TrainConfig:
     label_noise: float = 0.05
     training_mode: bool = True
     ema: float = 0.99
+    loss: Literal["reference", "non_saturating", "hinge", "wgan_gp", "lsgan"] = "reference"
+    critic_steps: int = 1
+    gp_weight: float = 10.0
+    gp_interpolation: Literal["uniform", "normal"] = "uniform"
 
     def __post_init__(self):
+        _positive("train.critic_steps", self.critic_steps)
+        if self.gp_weight < 0:
+            raise ValueError(f"train.gp_weight must be 0 or more, got {self.gp_weight}")
         _positive("train.epochs", self.epochs)
         _positive("train.batch_size", self.batch_size)
         _positive("train.d_learning_rate", self.d_learning_rate)

@@ -201,6 +201,7 @@ def make_dataset(
     batch_size: int,
     value_range: tuple[float, float] = (0.0, 1.0),
     seed: int = 0,
+    labels: np.ndarray | None = None,
 ):
     """Builds the training pipeline: scale once, cache, shuffle every epoch, batch, prefetch.
 
@@ -210,9 +211,11 @@ def make_dataset(
             shape (no retracing, and even splits under `MirroredStrategy`).
         value_range: the generator's output range, (0, 1) for sigmoid or (-1, 1) for tanh.
         seed: the shuffle seed; the same seed gives the same order of batches.
+        labels: int class labels [N] to pair with the images (a conditional GAN); None: images only.
 
     Returns:
-        A `tf.data.Dataset` of float32 [batch_size, H, W, C] batches.
+        A `tf.data.Dataset` of float32 [batch_size, H, W, C] batches, or with `labels` of
+        (images, int32 labels [batch_size]) pairs.
 
     Raises:
         ConfigError: fewer images than one batch.
@@ -228,6 +231,6 @@ def make_dataset(
     scaled = images.astype(np.float32) * np.float32((hi - lo) / 255.0) + np.float32(lo)
     # Scaling in NumPy once (not in a per-batch map) and holding the result in memory is the
     # "decode once, cache" step: 60,000 x 28 x 28 float32 is 188 MB.
-    ds = tf.data.Dataset.from_tensor_slices(scaled)
+    ds = tf.data.Dataset.from_tensor_slices(scaled if labels is None else (scaled, np.asarray(labels, np.int32)))
     ds = ds.cache().shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
     return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)

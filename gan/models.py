@@ -17,8 +17,30 @@ the reference notebook's Sequential models (Keras's DCGAN example, resized for 2
 
 All convolutions use "same" padding. Sizes come from the image shape: the generator's first map is
 the image size divided by the product of its strides, so 32x32x3 (CIFAR-10) works unchanged.
-The discriminator outputs the probability that an image is FAKE (the reference's labels: fake = 1,
-real = 0).
+With the reference loss the discriminator outputs the probability that an image is FAKE (the
+reference's labels: fake = 1, real = 0); other losses (`gan.losses`) want a linear last layer.
+
+Keys beyond the DCGAN (all off by default) build the keras.io WGAN-GP example's networks
+(`configs/gan/kerasio_wgan_gp.toml`): UpSampling2D + Conv2D blocks (`model.generator.upsample =
+"resize"`), an upsampling output layer with batch norm (`output_stride`, `output_norm`), a 32x32
+generator cropped to 28x28 (`crop`) and a critic that zero-pads 28x28 to 32x32 (`pad`) with
+Dropout inside its blocks (`block_dropout`).
+
+Class-conditional networks (`model.conditional`) take a second input, int labels [B]:
+
+- the generator joins a learned class embedding [B, embedding_dim] to z (Mirza & Osindero 2014);
+- the discriminator is a projection discriminator (Miyato & Koyama, "cGANs with Projection
+  Discriminator", 2018): D(x, y) = psi(phi(x)) + <embed(y), phi(x)>, where phi(x) is the flattened
+  feature map (after the Dropout) and psi the Dense(1) layer, then the loss's activation.
+
+Why projection rather than the keras.io conditional GAN's label channels (one-hot maps stacked on
+the image): Miyato & Koyama found projection better than input concatenation in Inception Score
+and intra-class FID on CIFAR-10 and ImageNet, it adds only num_classes x feature-size weights
+instead of changing every first-layer filter, and it leaves the image path of D identical to the
+unconditional one, so the comparison with the unconditional recipe changes one thing. Which is
+better on Fashion-MNIST at 20 epochs is for `benchmarks/gan_recipes.py` to measure; it has not
+been measured yet. Departure: the paper also spectrally normalizes the embedding; here it is a
+plain `Embedding` even with `model.discriminator.norm = "spectral"`.
 """
 
 from __future__ import annotations
@@ -31,7 +53,7 @@ from common.errors import ConfigError
 from gan.config import ModelConfig
 
 
-def build_generator(config: ModelConfig, image_shape: tuple[int, int, int]) -> keras.Sequential:
+def build_generator(config: ModelConfig, image_shape: tuple[int, int, int]) -> keras.Model:
     """Builds the generator: latent [B, latent_dim] -> images [B, H, W, C] in the output range.
 
     Args:
@@ -39,23 +61,41 @@ def build_generator(config: ModelConfig, image_shape: tuple[int, int, int]) -> k
         image_shape: (H, W, C) of the training images.
 
     Returns:
-        An uncompiled, built `keras.Sequential` named "generator".
+        An uncompiled, built model named "generator": a `keras.Sequential`, or for a conditional
+        model a functional `keras.Model` with inputs [latent [B, latent_dim], label [B] int32].
 
     Raises:
-        ConfigError: H or W is not a multiple of the product of `model.generator.strides`.
+        ConfigError: H + 2 crop or W + 2 crop is not a multiple of the product of
+            `model.generator.strides` (and `output_stride`).
     """
+    layers = _generator_layers(config, image_shape)
+    if not config.conditional:
+        return keras.Sequential([keras.Input((config.latent_dim,), name="latent"), *layers], name="generator")
+    latent = keras.Input((config.latent_dim,), name="latent")
+    label = keras.Input((), dtype="int32", name="label")
+    embedding = keras.layers.Embedding(config.num_classes, config.embedding_dim, name="label_embedding")(label)
+    x = keras.layers.Concatenate(name="latent_and_label")([latent, embedding])  # [B, latent_dim + embedding_dim]
+    for layer in layers:
+        x = layer(x)
+    return keras.Model([latent, label], x, name="generator")
+
+
+def _generator_layers(config: ModelConfig, image_shape) -> list[keras.layers.Layer]:
+    """The generator's layers after its input, in order (see `build_generator`)."""
     height, width, channels = _check_image_shape(image_shape)
     g = config.generator
-    upscale = math.prod(g.strides)
-    if height % upscale or width % upscale:
+    upscale = math.prod(g.strides) * g.output_stride
+    made_h, made_w = height + 2 * g.crop, width + 2 * g.crop  # before cropping
+    if made_h % upscale or made_w % upscale:
         raise ConfigError(
-            f"images of {height}x{width} cannot be made by a generator whose strides "
-            f"{list(g.strides)} multiply to {upscale}: H and W must be multiples of {upscale}; "
-            "change model.generator.strides"
+            f"images of {height}x{width} (made {made_h}x{made_w}, then cropped by model.generator.crop = "
+            f"{g.crop}) cannot be made by a generator whose strides {list(g.strides)} and output_stride "
+            f"{g.output_stride} multiply to {upscale}: H + 2 crop and W + 2 crop must be multiples of "
+            f"{upscale}; change model.generator.strides or crop"
         )
+    height, width = made_h, made_w
     batch_norm = g.norm == "batch"
     layers = [
-        keras.Input((config.latent_dim,), name="latent"),
         # With batch norm the bias is redundant (BN's beta replaces it), as in DCGAN.
         keras.layers.Dense(height // upscale * width // upscale * g.dense_channels, use_bias=not batch_norm),
     ]
@@ -64,29 +104,48 @@ def build_generator(config: ModelConfig, image_shape: tuple[int, int, int]) -> k
     # The reference has no activation between Dense and the first Conv2DTranspose.
     layers.append(keras.layers.Reshape((height // upscale, width // upscale, g.dense_channels)))
     for filters, stride in zip(g.filters, g.strides):
-        layers.append(
-            keras.layers.Conv2DTranspose(
-                filters, g.kernel_size, strides=stride, padding="same", use_bias=not batch_norm
-            )
-        )
+        layers += _upsampling_conv(g.upsample, filters, g.kernel_size, stride, use_bias=not batch_norm)
         if batch_norm:
             layers.append(keras.layers.BatchNormalization())
         layers.append(_activation(g.activation, g.leaky_slope))
-    layers.append(
-        keras.layers.Conv2D(channels, g.output_kernel_size, padding="same", activation=config.output_activation)
-    )
-    return keras.Sequential(layers, name="generator")
+    if g.output_norm == "batch":
+        # keras.io WGAN-GP: conv (no bias) -> BatchNormalization -> activation.
+        layers += _upsampling_conv(g.upsample, channels, g.output_kernel_size, g.output_stride, use_bias=False)
+        layers += [keras.layers.BatchNormalization(), keras.layers.Activation(config.output_activation)]
+    elif g.output_stride == 1:
+        layers.append(
+            keras.layers.Conv2D(channels, g.output_kernel_size, padding="same", activation=config.output_activation)
+        )
+    else:
+        conv = _upsampling_conv(g.upsample, channels, g.output_kernel_size, g.output_stride, use_bias=True)
+        layers += [*conv, keras.layers.Activation(config.output_activation)]
+    if g.crop:
+        layers.append(keras.layers.Cropping2D(g.crop))  # [H + 2 crop, W + 2 crop, C] -> [H, W, C]
+    return layers
 
 
-def build_discriminator(config: ModelConfig, image_shape: tuple[int, int, int]) -> keras.Sequential:
-    """Builds the discriminator: images [B, H, W, C] -> P(fake) [B, 1].
+def _upsampling_conv(kind: str, filters: int, kernel_size: int, stride: int, use_bias: bool) -> list:
+    """A stride-`stride` upsampling convolution: Conv2DTranspose, or UpSampling2D + Conv2D ("resize")."""
+    if kind == "transpose":
+        return [keras.layers.Conv2DTranspose(filters, kernel_size, strides=stride, padding="same", use_bias=use_bias)]
+    upsample = [keras.layers.UpSampling2D(stride)] if stride > 1 else []
+    return upsample + [keras.layers.Conv2D(filters, kernel_size, padding="same", use_bias=use_bias)]
+
+
+def build_discriminator(
+    config: ModelConfig, image_shape: tuple[int, int, int], activation: str | None = "sigmoid"
+) -> keras.Model:
+    """Builds the discriminator: images [B, H, W, C] -> [B, 1] (P(fake) with the reference loss).
 
     Args:
         config: the `model` section.
         image_shape: (H, W, C) of the training images.
+        activation: the last layer's activation, the loss's `GANLoss.activation`: "sigmoid" for
+            probabilities, None for logits or critic scores.
 
     Returns:
-        An uncompiled, built `keras.Sequential` named "discriminator".
+        An uncompiled, built model named "discriminator": a `keras.Sequential`, or for a
+        conditional model a functional projection discriminator with inputs [image, label [B] int32].
     """
     _check_image_shape(image_shape)
     d = config.discriminator
@@ -95,18 +154,31 @@ def build_discriminator(config: ModelConfig, image_shape: tuple[int, int, int]) 
     def maybe_sn(layer):
         return keras.layers.SpectralNormalization(layer) if spectral else layer
 
-    layers = [keras.Input(tuple(image_shape), name="image")]
-    for filters, stride in zip(d.filters, d.strides):
+    layers = [keras.layers.ZeroPadding2D(d.pad)] if d.pad else []
+    for i, (filters, stride) in enumerate(zip(d.filters, d.strides)):
         layers += [
             maybe_sn(keras.layers.Conv2D(filters, d.kernel_size, strides=stride, padding="same")),
             keras.layers.LeakyReLU(negative_slope=d.leaky_slope),
         ]
-    layers += [
-        keras.layers.Flatten(),
-        keras.layers.Dropout(d.dropout),
-        maybe_sn(keras.layers.Dense(1, activation="sigmoid")),
-    ]
-    return keras.Sequential(layers, name="discriminator")
+        if d.block_dropout and d.block_dropout[i] > 0:
+            layers.append(keras.layers.Dropout(d.block_dropout[i]))
+    layers += [keras.layers.Flatten(), keras.layers.Dropout(d.dropout)]
+    image = keras.Input(tuple(image_shape), name="image")
+    if not config.conditional:
+        layers.append(maybe_sn(keras.layers.Dense(1, activation=activation)))
+        return keras.Sequential([image, *layers], name="discriminator")
+    # Projection discriminator: psi(phi(x)) + <embed(y), phi(x)>, then the activation.
+    label = keras.Input((), dtype="int32", name="label")
+    features = image
+    for layer in layers:
+        features = layer(features)  # phi(x): [B, F]
+    score = maybe_sn(keras.layers.Dense(1, name="psi"))(features)  # [B, 1]
+    class_vector = keras.layers.Embedding(config.num_classes, int(features.shape[-1]), name="class_projection")(label)
+    projection = keras.layers.Dot(axes=1, name="projection")([class_vector, features])  # [B, 1]
+    output = keras.layers.Add(name="score")([score, projection])
+    if activation is not None:
+        output = keras.layers.Activation(activation, name="output")(output)
+    return keras.Model([image, label], output, name="discriminator")
 
 
 def output_range(generator: keras.Model) -> tuple[float, float]:
@@ -121,7 +193,8 @@ def output_range(generator: keras.Model) -> tuple[float, float]:
     Raises:
         ValueError: the last layer's activation is neither.
     """
-    activation = getattr(generator.layers[-1], "activation", None)
+    layers = [layer for layer in generator.layers if not isinstance(layer, keras.layers.Cropping2D)]
+    activation = getattr(layers[-1], "activation", None)  # cropping keeps the values: look before it
     name = getattr(activation, "__name__", "")
     if name == "sigmoid":
         return (0.0, 1.0)

@@ -8,12 +8,19 @@ Library (used by `compare/` and by the training callbacks):
 Command line:
 
     python -m gan.sample RUN_DIR_OR_MODEL [--n 64] [--seed S] [--out FILE] [--interpolate STEPS]
+    python -m gan.sample RUN_DIR --label Bag [--n 16]      # a conditional run: one class
+    python -m gan.sample RUN_DIR --per-class 8             # one row per class, columns share z
+    python -m gan.sample RUN_DIR --class-gif               # one latent vector across every class
 
 Latent vectors come from NumPy's generator for `seed`, so the same seed gives the same images from
 the same weights on any machine, and `--seed` equal to the run's seed redraws its sample grids.
 Interpolation walks the great circle between the latent vectors of `--seed` and `--to-seed`
 (spherical interpolation, White 2016, "Sampling Generative Networks"), which keeps the norm
 typical of a Gaussian latent, unlike a straight line.
+
+A conditional generator (`model.conditional`) takes [latent [B, D], labels [B]]. Without labels,
+`generate` draws the classes in turn (0, 1, ..., K - 1, 0, ...), so every class is equally
+represented; `class_grid` draws one row per class from the same latent vectors in every row.
 """
 
 from __future__ import annotations
@@ -90,13 +97,15 @@ def _check_generator(model, path: Path) -> None:
     from gan.models import output_range
 
     try:
-        in_shape, out_shape = tuple(model.input_shape), tuple(model.output_shape)
-    except (AttributeError, ValueError):
-        in_shape = out_shape = ()
-    if len(in_shape) != 2 or len(out_shape) != 4 or out_shape[-1] not in (1, 3):
+        in_shapes = [tuple(t.shape) for t in model.inputs]
+        in_shape, out_shape = in_shapes[0], tuple(model.output_shape)
+    except (AttributeError, ValueError, IndexError, TypeError):
+        in_shapes, in_shape, out_shape = [], (), ()
+    label_ok = len(in_shapes) == 1 or (len(in_shapes) == 2 and len(in_shapes[1]) == 1)  # conditional: labels [B]
+    if len(in_shape) != 2 or not label_ok or len(out_shape) != 4 or out_shape[-1] not in (1, 3):
         raise InputError(
-            f"{path} holds a model with input {in_shape} and output {out_shape}, not a generator "
-            "(latent [B, D] -> images [B, H, W, 1 or 3])"
+            f"{path} holds a model with inputs {in_shapes} and output {out_shape}, not a generator "
+            "(latent [B, D] (and labels [B]) -> images [B, H, W, 1 or 3])"
         )
     try:
         output_range(model)
@@ -104,12 +113,38 @@ def _check_generator(model, path: Path) -> None:
         raise InputError(f"{path} is not a gan.train generator: {e}") from None
 
 
+def is_conditional(generator) -> bool:
+    """Whether the generator takes class labels as a second input."""
+    return len(generator.inputs) == 2
+
+
+def latent_dim(generator) -> int:
+    """The size of the generator's latent vectors."""
+    return int(generator.inputs[0].shape[-1])
+
+
+def num_classes(generator) -> int:
+    """The number of classes a conditional generator knows (its label embedding's rows).
+
+    Raises:
+        InputError: the generator is not conditional.
+    """
+    if not is_conditional(generator):
+        raise InputError("this generator takes no class label (it was trained with model.conditional = false)")
+    return int(generator.get_layer("label_embedding").input_dim)
+
+
+def balanced_labels(n: int, classes: int) -> np.ndarray:
+    """Labels 0, 1, ..., classes - 1, 0, 1, ... ([n] int32): every class equally often (up to one)."""
+    return (np.arange(n) % classes).astype(np.int32)
+
+
 def latent_vectors(n: int, latent_dim: int, seed: int) -> np.ndarray:
     """Returns the float32 latent vectors [n, latent_dim] ~ N(0, 1) that `seed` stands for."""
     return np.random.default_rng(seed).standard_normal((n, latent_dim)).astype(np.float32)
 
 
-def generate(generator, n: int, seed: int = 0, batch_size: int = 256) -> np.ndarray:
+def generate(generator, n: int, seed: int = 0, batch_size: int = 256, labels=None) -> np.ndarray:
     """Generates `n` images.
 
     Args:
@@ -117,30 +152,119 @@ def generate(generator, n: int, seed: int = 0, batch_size: int = 256) -> np.ndar
         n: how many images.
         seed: seed of the latent vectors (`latent_vectors(n, latent_dim, seed)`).
         batch_size: images per forward pass (bounds memory for large n).
+        labels: for a conditional generator, the class of each image ([n] ints, or one int for
+            all); None: `balanced_labels(n, classes)`. Must be None for an unconditional one.
 
     Returns:
         uint8 [n, H, W, C], 0..255.
 
     Raises:
-        ConfigError: `n` is not positive.
+        ConfigError: `n` is not positive, or a label is out of range.
+        InputError: labels for a generator that takes none.
     """
     if n <= 0:
         raise ConfigError(f"the number of images must be positive, got {n}")
-    latent = latent_vectors(n, int(generator.input_shape[-1]), seed)
-    return images_from_latent(generator, latent, batch_size)
+    latent = latent_vectors(n, latent_dim(generator), seed)
+    return images_from_latent(generator, latent, batch_size, _labels_for(generator, n, labels))
 
 
-def images_from_latent(generator, latent: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """Runs the generator (inference mode) on latent vectors [N, D]; returns uint8 [N, H, W, C]."""
+def _labels_for(generator, n: int, labels) -> np.ndarray | None:
+    if not is_conditional(generator):
+        if labels is not None:
+            num_classes(generator)  # raises: no labels for this generator
+        return None
+    classes = num_classes(generator)
+    if labels is None:
+        return balanced_labels(n, classes)
+    labels = np.broadcast_to(np.asarray(labels, np.int32), (n,))
+    if labels.min() < 0 or labels.max() >= classes:
+        raise ConfigError(f"class labels must be in 0..{classes - 1}, got {sorted(set(labels.tolist()))}")
+    return labels
+
+
+def images_from_latent(generator, latent: np.ndarray, batch_size: int = 256, labels=None) -> np.ndarray:
+    """Runs the generator (inference mode) on latent vectors [N, D] (and labels [N]); returns uint8 [N, H, W, C]."""
     from common.images import to_uint8
     from gan.models import output_range
 
     value_range = output_range(generator)
     chunks = []
     for start in range(0, len(latent), batch_size):
-        images = generator(latent[start : start + batch_size], training=False)
+        inputs = latent[start : start + batch_size]
+        if labels is not None:
+            inputs = [inputs, labels[start : start + batch_size]]
+        images = generator(inputs, training=False)
         chunks.append(to_uint8(np.asarray(images), value_range))
     return np.concatenate(chunks)
+
+
+def class_grid(generator, per_class: int, seed: int = 0) -> np.ndarray:
+    """`per_class` images of every class, class by class; column j uses latent vector j in every row.
+
+    Returns:
+        uint8 [classes * per_class, H, W, C]; `common.images.make_grid(images, columns=per_class)`
+        shows one row per class.
+
+    Raises:
+        InputError: the generator is not conditional.
+        ConfigError: `per_class` is not positive.
+    """
+    classes = num_classes(generator)
+    if per_class <= 0:
+        raise ConfigError(f"--per-class must be a positive number of images, got {per_class}")
+    latent = np.tile(latent_vectors(per_class, latent_dim(generator), seed), (classes, 1))
+    return images_from_latent(generator, latent, labels=np.repeat(np.arange(classes, dtype=np.int32), per_class))
+
+
+def grid_images(generator, n: int, seed: int = 0) -> tuple[np.ndarray, int | None]:
+    """The images of a training sample grid and its number of columns (None: square).
+
+    Unconditional: `generate(generator, n, seed)`. Conditional: one row per class of
+    max(1, n // classes) images (`class_grid`).
+    """
+    if not is_conditional(generator):
+        return generate(generator, n, seed), None
+    per_class = max(1, n // num_classes(generator))
+    return class_grid(generator, per_class, seed), per_class
+
+
+def across_classes(generator, seed: int = 0) -> np.ndarray:
+    """The first latent vector of `seed` rendered as every class in turn; uint8 [classes, H, W, C]."""
+    return class_grid(generator, 1, seed)
+
+
+def resolve_label(text: str, names: Sequence[str] | None, classes: int) -> int:
+    """A class index from `--label`: an index 0..classes-1, or a class name (case-insensitive).
+
+    Raises:
+        ConfigError: neither (the message lists the choices).
+    """
+    text = text.strip()
+    if text.isdigit() and int(text) < classes:
+        return int(text)
+    for i, name in enumerate(names or ()):
+        if name.lower() == text.lower():
+            return i
+    choices = f"0..{classes - 1}" + (f" or one of {', '.join(repr(n) for n in names)}" if names else "")
+    raise ConfigError(f"--label {text!r} is not a class of this generator; give {choices}")
+
+
+def run_class_names(folder: Path, classes: int) -> tuple[str, ...] | None:
+    """Class names for a run's generator: Fashion-MNIST's when the run trained on it (and has 10 classes)."""
+    import tomllib
+
+    from gan.data import FASHION_MNIST_CLASSES
+
+    dataset = "fashion_mnist"
+    config = folder / "config.toml"
+    if config.is_file():
+        try:
+            dataset = tomllib.loads(config.read_text()).get("data", {}).get("dataset", dataset)
+        except (OSError, tomllib.TOMLDecodeError):
+            return None
+    if dataset in ("fashion_mnist", "fashion-mnist") and classes == len(FASHION_MNIST_CLASSES):
+        return FASHION_MNIST_CLASSES
+    return None
 
 
 def slerp(a: np.ndarray, b: np.ndarray, steps: int) -> np.ndarray:
@@ -153,13 +277,18 @@ def slerp(a: np.ndarray, b: np.ndarray, steps: int) -> np.ndarray:
     return ((np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)).astype(np.float32)
 
 
-def interpolate(generator, steps: int, seed: int, to_seed: int) -> np.ndarray:
-    """Images along the latent path from `seed`'s first vector to `to_seed`'s; uint8 [steps, H, W, C]."""
+def interpolate(generator, steps: int, seed: int, to_seed: int, label: int | None = None) -> np.ndarray:
+    """Images along the latent path from `seed`'s first vector to `to_seed`'s; uint8 [steps, H, W, C].
+
+    A conditional generator draws class `label` (default 0) all along the path.
+    """
     if steps < 2:
         raise ConfigError(f"--interpolate needs at least 2 steps, got {steps}")
-    dim = int(generator.input_shape[-1])
+    dim = latent_dim(generator)
     path = slerp(latent_vectors(1, dim, seed)[0], latent_vectors(1, dim, to_seed)[0], steps)
-    return images_from_latent(generator, path)
+    if label is None and is_conditional(generator):
+        label = 0
+    return images_from_latent(generator, path, labels=_labels_for(generator, steps, label))
 
 
 # --- command line --------------------------------------------------------------------------------
@@ -187,6 +316,22 @@ def build_parser() -> argparse.ArgumentParser:
         "written as a strip .png and a back-and-forth .gif",
     )
     parser.add_argument("--to-seed", type=int, help="the interpolation's end (default: --seed + 1)")
+    parser.add_argument(
+        "--label",
+        metavar="NAME_OR_INDEX",
+        help="conditional runs: draw this class only (an index, or a name such as Bag or 'Ankle boot')",
+    )
+    parser.add_argument(
+        "--per-class",
+        type=int,
+        metavar="N",
+        help="conditional runs: a grid of one row per class, N images each (column j: the same latent vector)",
+    )
+    parser.add_argument(
+        "--class-gif",
+        action="store_true",
+        help="conditional runs: --seed's first latent vector as every class in turn, a strip .png and a .gif",
+    )
     parser.add_argument("--scale", type=int, default=2, help="pixel enlargement (default: 2)")
     return parser
 
@@ -201,9 +346,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise ConfigError(f"--scale must be between 1 and 16, got {args.scale}")
     if args.interpolate is not None and not 2 <= args.interpolate <= MAX_STEPS:
         raise ConfigError(f"--interpolate needs between 2 and {MAX_STEPS:,} steps, got {args.interpolate}")
+    if args.per_class is not None and not 0 < args.per_class <= 100:
+        raise ConfigError(f"--per-class must be between 1 and 100 images (a row each), got {args.per_class}")
+    modes = [f for f, on in (("--interpolate", args.interpolate), ("--per-class", args.per_class),
+                             ("--class-gif", args.class_gif)) if on]  # fmt: skip
+    if len(modes) > 1:
+        raise ConfigError(f"{' and '.join(modes)} cannot be combined; choose one")
+    if args.label is not None and (args.per_class or args.class_gif):
+        raise ConfigError(f"--label draws one class; {modes[0]} draws every class: choose one")
     out = Path(args.out) if args.out else None
     if out is not None:
-        allowed = (".png", ".gif") if args.interpolate else (".png",)
+        allowed = (".png", ".gif") if (args.interpolate or args.class_gif) else (".png",)
         if out.suffix.lower() not in allowed:
             raise ConfigError(f"--out must end in {' or '.join(allowed)}, got {out}")
         if not out.parent.is_dir():
@@ -214,10 +367,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     folder = Path(args.model) if Path(args.model).is_dir() else Path(args.model).parent
     from common.images import make_grid, save_gif, save_png
 
+    label = None
+    if args.label is not None or args.per_class or args.class_gif:
+        classes = num_classes(generator)  # InputError for an unconditional generator
+        if args.label is not None:
+            label = resolve_label(args.label, run_class_names(folder, classes), classes)
     written = []
-    if args.interpolate:
+    if args.class_gif:
+        images = across_classes(generator, args.seed)
+        stem = out.with_suffix("") if out else folder / f"classes_seed{args.seed}"
+        if out is None or out.suffix.lower() == ".png":
+            written.append(save_png(make_grid(images, columns=len(images), scale=args.scale), stem.with_suffix(".png")))
+        if out is None or out.suffix.lower() == ".gif":
+            frames = [make_grid(im[None], padding=0, scale=args.scale) for im in images]
+            written.append(save_gif(frames, stem.with_suffix(".gif"), frame_ms=500))
+    elif args.per_class:
+        images = class_grid(generator, args.per_class, args.seed)
+        path = out or folder / f"classes_seed{args.seed}_per{args.per_class}.png"
+        written.append(save_png(make_grid(images, columns=args.per_class, scale=args.scale), path))
+    elif args.interpolate:
         to_seed = args.seed + 1 if args.to_seed is None else args.to_seed
-        images = interpolate(generator, args.interpolate, args.seed, to_seed)
+        images = interpolate(generator, args.interpolate, args.seed, to_seed, label)
         stem = out.with_suffix("") if out else folder / f"interpolate_seed{args.seed}-{to_seed}"
         if out is None or out.suffix.lower() == ".png":
             written.append(save_png(make_grid(images, columns=len(images), scale=args.scale), stem.with_suffix(".png")))
@@ -225,8 +395,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             frames = [make_grid(im[None], padding=0, scale=args.scale) for im in images]
             written.append(save_gif(frames + frames[-2:0:-1], stem.with_suffix(".gif"), frame_ms=120))
     else:
-        images = generate(generator, args.n, args.seed)
-        path = out or folder / f"sample_seed{args.seed}_n{args.n}.png"
+        images = generate(generator, args.n, args.seed, labels=label)
+        suffix = "" if label is None else f"_class{label}"
+        path = out or folder / f"sample_seed{args.seed}_n{args.n}{suffix}.png"
         written.append(save_png(make_grid(images, scale=args.scale), path))
     for path in written:
         print(path)

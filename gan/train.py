@@ -93,7 +93,9 @@ def train(
         raise ConfigError("--tensorboard (output.tensorboard) needs the tensorboard package: pip install tensorboard")
     from gan.data import load_images
 
-    images, _ = load_images(config.data.dataset, "train", config.data.data_dir, config.data.limit)
+    images, labels = load_images(config.data.dataset, "train", config.data.data_dir, config.data.limit)
+    if config.model.conditional:
+        _check_labels(labels, config.model.num_classes)
     if len(images) < config.train.batch_size:
         raise ConfigError(
             f"train.batch_size {config.train.batch_size} is larger than the {len(images)} training images; "
@@ -120,7 +122,10 @@ def train(
     epochs = config.train.epochs
 
     # A different shuffle seed per resumed start, so a resumed run does not replay epoch 1's order.
-    dataset = make_dataset(images, config.train.batch_size, config.model.value_range, seed=config.seed + initial_epoch)
+    dataset = make_dataset(
+        images, config.train.batch_size, config.model.value_range, seed=config.seed + initial_epoch,
+        labels=labels if config.model.conditional else None,
+    )  # fmt: skip
     guard = cb.TrainingGuard(initial_epoch)
     checkpointer = cb.Checkpoint(run_dir, guard, initial_epoch)
     callback_list = [
@@ -135,7 +140,7 @@ def train(
             scale=config.output.sample_scale,
             frame_ms=config.output.gif_frame_ms,
         ),
-        cb.HistoryWriter(run_dir, guard, initial_epoch),
+        cb.HistoryWriter(run_dir, guard, initial_epoch, plot_labels=_plot_labels(config.train.loss)),
         checkpointer,
     ]
     if config.output.tensorboard:
@@ -208,11 +213,14 @@ def build_gan(config: GANConfig, image_shape):
     import keras
 
     from gan.gan import GAN
+    from gan.losses import get_loss
     from gan.models import build_discriminator, build_generator
 
     t = config.train
+    loss = get_loss(t.loss)
     # The notebook builds the discriminator first; same order, same initial weights for a seed.
-    discriminator = build_discriminator(config.model, image_shape)
+    # Its last activation follows the loss (sigmoid only where the loss wants probabilities).
+    discriminator = build_discriminator(config.model, image_shape, activation=loss.activation)
     gan = GAN(
         build_generator(config.model, image_shape),
         discriminator,
@@ -220,11 +228,14 @@ def build_gan(config: GANConfig, image_shape):
         training_mode=t.training_mode,
         ema=t.ema,
         seed=config.seed,
+        critic_steps=t.critic_steps,
+        gp_weight=t.gp_weight,
+        gp_interpolation=t.gp_interpolation,
     )
     gan.compile(
         d_optimizer=keras.optimizers.Adam(t.d_learning_rate, beta_1=t.beta_1, beta_2=t.beta_2),
         g_optimizer=keras.optimizers.Adam(t.g_learning_rate, beta_1=t.beta_1, beta_2=t.beta_2),
-        loss_fn=keras.losses.BinaryCrossentropy(),
+        loss_fn=loss,
     )
     gan.build_optimizers()
     return gan
@@ -246,6 +257,24 @@ def load_checkpoint(gan, path: Path) -> None:
         ) from None
 
 
+def _check_labels(labels, num_classes: int) -> None:
+    """A conditional GAN needs every training label in 0 .. model.num_classes - 1."""
+    low, high = int(labels.min()), int(labels.max())
+    if low < 0 or high >= num_classes:
+        raise ConfigError(
+            f"model.conditional needs class labels 0..{num_classes - 1} (model.num_classes = {num_classes}); "
+            f"the training labels run from {low} to {high}: set model.num_classes"
+        )
+
+
+def _plot_labels(loss_name: str) -> dict:
+    """How `losses.png` names the loss and the discriminator's outputs for `train.loss`."""
+    from gan.losses import get_loss
+
+    loss = get_loss(loss_name)
+    return {"loss_label": loss.loss_label, "output_label": loss.output_label, "output_range": loss.output_range}
+
+
 def _check_resumable(config: GANConfig, run_dir: Path) -> None:
     """On resume the networks must be the ones the checkpoint was trained with."""
     saved_path = run_dir / GanFiles.CONFIG
@@ -255,6 +284,11 @@ def _check_resumable(config: GANConfig, run_dir: Path) -> None:
         saved = load_config(GANConfig, saved_path)
     except ConfigError as e:
         raise InputError(f"--resume: the run's own {saved_path} is unreadable: {e}") from None
+    if saved.train.loss != config.train.loss:
+        raise ConfigError(
+            f"train.loss {config.train.loss!r} does not match the run in {run_dir}, trained with "
+            f"{saved.train.loss!r}; --resume cannot change the loss, start a new run instead"
+        )
     if saved.model == config.model:
         return
     if saved.model.latent_dim != config.model.latent_dim:

@@ -67,6 +67,8 @@ def cli_env() -> dict:
     env = dict(os.environ)
     env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # the CLIs choose their own (common.tfenv)
     env["PYTHONUNBUFFERED"] = "1"
+    # The CLIs under test are this checkout's (a worktree's), not the editable install's.
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
     return env
 
 
