@@ -167,7 +167,37 @@ def coarse_to_fine(single: Sequence, multi: Sequence) -> list[str]:
     faster = "coarse to fine" if b.seconds < a.seconds else "one scale"
     return [f"At the final size, one scale reached total loss {a.total:.4g} in {a.seconds:.1f} s ({a.step} iterations); "
             f"coarse to fine {b.total:.4g} in {b.seconds:.1f} s ({b.step} iterations over {b.num_scales} scales). "
-            + (f"{lower} is both lower and faster." if lower == faster else f"{lower} is lower, {faster} is faster.")]
+            + (f"{lower.capitalize()} reached the lower loss in less time." if lower == faster
+               else f"{lower.capitalize()} reached the lower loss, {faster} took less time.")]
+
+
+def reconstruction_distances(distances: Mapping[str, float]) -> list[str]:
+    """Reads how far images reconstructed from each layer's features are from the photo, in pixels.
+
+    Args:
+        distances: `{layer: root mean square pixel difference to the photo}`, shallowest layer first.
+    """
+    layers = list(distances)
+    values = [distances[k] for k in layers]
+    listing = ", ".join(f"{k} {v:.1f}" for k, v in distances.items())
+    if all(b > a for a, b in zip(values, values[1:])):
+        verdict = ("the deeper the layer, the further its reconstruction's pixels are from the photo: deep layers "
+                   "keep what is shown, not the exact pixels.")
+    else:
+        verdict = ("the distance does not grow steadily with depth here, so this budget does not show the pattern "
+                   "Gatys et al. report (raise the iterations).")
+    return [f"Root mean square pixel difference to the photo (0..255): {listing}; {verdict}"]
+
+
+def loss_table(terms: Mapping[str, Mapping[str, float]]) -> list[str]:
+    """Reads the weighted loss terms of a few candidate images (`{image: {"content", "style", "tv"}}`)."""
+    lowest = {term: min(terms, key=lambda name: terms[name][term]) for term in ("content", "style")}
+    roughest = max(terms, key=lambda name: terms[name]["tv"])
+    return [f"Lowest content loss: {lowest['content']}; lowest style loss: {lowest['style']}; roughest (largest "
+            f"tv): {roughest}. "
+            + ("No candidate is best at both content and style: that is the image the optimization looks for."
+               if lowest["content"] != lowest["style"] else
+               f"{lowest['content']} is best at both already, so there is little left to optimize.")]
 
 
 def colour_shift(shifts: Mapping[str, float]) -> list[str]:

@@ -89,9 +89,9 @@ def test_optimizer_race_ranks_by_final_loss_and_notes_time():
 
 def test_coarse_to_fine_and_colour_shift():
     out = readings.coarse_to_fine([record(30, 2.0, 10.0)], [record(30, 1.0, 5.0, num_scales=3)])
-    assert "coarse to fine is both lower and faster" in out[0]
+    assert "Coarse to fine reached the lower loss in less time." in out[0]
     out = readings.coarse_to_fine([record(30, 1.0, 5.0)], [record(30, 2.0, 3.0, num_scales=3)])
-    assert "one scale is lower, coarse to fine is faster" in out[0]
+    assert "One scale reached the lower loss, coarse to fine took less time." in out[0]
     out = readings.colour_shift({"none": 20.0, "luminance": 2.0, "histogram": 5.0})
     assert "luminance 2.0, histogram 5.0, none 20.0" in out[0] and "luminance kept" in out[0] and "none changed" in out[0]
 
@@ -102,3 +102,15 @@ def test_costs_and_pretrained():
     assert "10.0 min" in out[1] and "about 6.0 stylized images" in out[1] and "30,000 pixel values" in out[1]
     assert "much less" in readings.pretrained_matters(scores(0.2, 0, 0), scores(0.9, 0, 0))[0]
     assert "no measurable difference" in readings.pretrained_matters(scores(0.5, 0, 0), scores(0.4, 0, 0))[0]
+
+
+def test_reconstruction_distances_and_loss_table():
+    assert "the deeper the layer" in readings.reconstruction_distances({"a": 1.0, "b": 5.0, "c": 9.0})[0]
+    assert "does not grow steadily" in readings.reconstruction_distances({"a": 1.0, "b": 9.0, "c": 5.0})[0]
+    terms = {"photo": {"content": 0.0, "style": 6.0, "tv": 0.1}, "painting": {"content": 1.5, "style": 0.3, "tv": 0.2},
+             "noise": {"content": 1.0, "style": 6.0, "tv": 2.0}}
+    out = readings.loss_table(terms)[0]
+    assert "Lowest content loss: photo; lowest style loss: painting; roughest (largest tv): noise." in out
+    assert "No candidate is best at both" in out
+    terms["photo"]["style"] = 0.1
+    assert "photo is best at both already" in readings.loss_table(terms)[0]
