@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import io
+import textwrap
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
@@ -125,7 +126,9 @@ def render(
         ax_plot.grid(alpha=0.3)
         if plots:
             ax_plot.legend(fontsize="small")
-    fig.suptitle(caption, fontsize="medium")
+    # Wrapped to the figure's width (about 12 characters per inch at this font size), so no line is cut off.
+    columns = max(20, int(width * 12))
+    fig.suptitle("\n".join(textwrap.fill(line, columns) for line in caption.splitlines()), fontsize="medium")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90)
     return buffer.getvalue()

@@ -102,10 +102,16 @@ def gan_quality(result: Mapping, untrained: Mapping | None = None, evaluator_acc
     entropy, max_entropy = hist["entropy"], hist["max_entropy"]
     reference = floor["class_histogram"]["entropy"] if floor is not None else max_entropy
     collapse = entropy < 0.7 * reference
+    if gen["precision"] < 0.05:
+        verdict = (f"with precision {gen['precision']:.2f} almost no sample looks like a real garment, so the classes "
+                   "the evaluator assigns them say little yet.")
+    elif collapse:
+        verdict = "a sign of mode collapse, the generator favours a few kinds of clothing."
+    else:
+        verdict = "no sign of mode collapse."
     out.append(f"The class histogram has entropy {entropy:.2f} of at most {max_entropy:.2f} nats (real data "
                f"{reference:.2f}); its largest class is {hist['classes'][top]} with {hist['fractions'][top]:.0%} of the "
-               "samples: " + ("a sign of mode collapse, the generator favours a few kinds of clothing."
-                              if collapse else "no sign of mode collapse."))
+               f"samples: {verdict}")
     return out
 
 
@@ -181,8 +187,8 @@ def reconstruction_distances(distances: Mapping[str, float]) -> list[str]:
     values = [distances[k] for k in layers]
     listing = ", ".join(f"{k} {v:.1f}" for k, v in distances.items())
     if all(b > a for a, b in zip(values, values[1:])):
-        verdict = ("the deeper the layer, the further its reconstruction's pixels are from the photo: deep layers "
-                   "keep what is shown, not the exact pixels.")
+        verdict = ("the deeper the layer, the further its reconstruction's pixels are from the photo: deeper layers "
+                   "constrain the exact pixels less.")
     else:
         verdict = ("the distance does not grow steadily with depth here, so this budget does not show the pattern "
                    "Gatys et al. report (raise the iterations).")

@@ -67,7 +67,7 @@ class LiveSamples(keras.callbacks.Callback):
         losses = ", ".join(f"{k} {float(logs[k]):.3f}" for k in ("d_loss", "g_loss") if k in logs)
         judge = ""
         if "d_real" in logs and "d_fake" in logs:
-            judge = f"; D says P(fake) = {float(logs['d_real']):.2f} on real, {float(logs['d_fake']):.2f} on generated"
+            judge = f"\nD says P(fake) = {float(logs['d_real']):.2f} on real, {float(logs['d_fake']):.2f} on generated"
         timing = f"{_duration(elapsed)} elapsed" + (f", about {_duration(left)} left" if done < total else "")
         self._draw(done, f"epoch {done}/{total}: {losses}{judge}\n{timing}")
 

@@ -114,3 +114,10 @@ def test_reconstruction_distances_and_loss_table():
     assert "No candidate is best at both" in out
     terms["photo"]["style"] = 0.1
     assert "photo is best at both already" in readings.loss_table(terms)[0]
+
+
+def test_gan_quality_does_not_read_classes_of_samples_that_look_like_nothing():
+    floor = metrics(0.2, 0.7, 0.7)
+    noise = metrics(30.0, precision=0.0, recall=0.0, fractions=[1.0] + [0.0] * 9)
+    out = readings.gan_quality({"generated": noise, "real_floor": floor})
+    assert "almost no sample looks like a real garment" in out[-1] and "mode collapse" not in out[-1]
