@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import io
 import textwrap
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 

@@ -10,8 +10,9 @@ Each function returns a list of sentences (plain text, one claim each).
 
 from __future__ import annotations
 
+import itertools
 import math
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 LN2 = math.log(2.0)
 """The binary cross-entropy of a discriminator that outputs 0.5 for everything."""
@@ -31,14 +32,14 @@ def gan_training(rows: Sequence[Mapping]) -> list[str]:
     judge = (f"P(fake) {last['d_real']:.2f} on real images and {last['d_fake']:.2f} on generated ones "
              f"after epoch {last['epoch']}")
     if gap > 0.8:
-        out = [f"The discriminator is winning outright ({judge}): the generator gets little gradient from it, "
-               "the classic failure; lowering train.d_learning_rate or adding label noise rebalances the game."]
+        out = [(f"The discriminator is winning outright ({judge}): the generator gets little gradient from it, "
+               "the classic failure; lowering train.d_learning_rate or adding label noise rebalances the game.")]
     elif gap < 0.05:
-        out = [f"The discriminator cannot tell real from generated ({judge}). That happens both when the generator "
-               "fools it and when neither has learned much; the samples and the FID below say which."]
+        out = [(f"The discriminator cannot tell real from generated ({judge}). That happens both when the generator "
+               "fools it and when neither has learned much; the samples and the FID below say which.")]
     else:
-        out = [f"The game is balanced ({judge}): the discriminator separates the two somewhat without winning "
-               "outright, which keeps its gradient useful to the generator."]
+        out = [(f"The game is balanced ({judge}): the discriminator separates the two somewhat without winning "
+               "outright, which keeps its gradient useful to the generator.")]
     d = last["d_loss"]
     side = "near" if abs(d - LN2) < 0.05 else ("below" if d < LN2 else "above")
     out.append(f"d_loss ended at {d:.3f}, {side} ln 2 = {LN2:.3f}, the loss of a discriminator that answers 0.5 "
@@ -126,8 +127,8 @@ def nst_scores(result: Mapping, content: Mapping, style: Mapping | None = None, 
     """
     rs, cs = result["style_distance"], content["style_distance"]
     if rs < cs:
-        out = [f"{name} has style distance {rs:.3f} to the painting, against {cs:.3f} for the photo it started from: "
-               f"its Gram statistics are {1 - rs / cs:.0%} closer to the painting's."]
+        out = [(f"{name} has style distance {rs:.3f} to the painting, against {cs:.3f} for the photo it started from: "
+               f"its Gram statistics are {1 - rs / cs:.0%} closer to the painting's.")]
     else:
         out = [f"{name} did not move towards the painting: style distance {rs:.3f}, against {cs:.3f} for the photo."]
     rc = result["content_distance"]
@@ -158,8 +159,8 @@ def optimizer_race(runs: Mapping[str, Sequence]) -> list[str]:
         return ["Fewer than two runs finished, so there is nothing to compare."]
     ranked = sorted(finals.items(), key=lambda item: item[1].total)
     (best, b), (second, s) = ranked[0], ranked[1]
-    out = [f"After {b.step} iterations each, {best} reached a total loss of {b.total:.4g} in {b.seconds:.1f} s and "
-           f"{second} {s.total:.4g} in {s.seconds:.1f} s: {best}'s loss is {s.total / max(b.total, 1e-12):.1f} times lower."]
+    out = [(f"After {b.step} iterations each, {best} reached a total loss of {b.total:.4g} in {b.seconds:.1f} s and "
+           f"{second} {s.total:.4g} in {s.seconds:.1f} s: {best}'s loss is {s.total / max(b.total, 1e-12):.1f} times lower.")]
     if b.seconds > 1.2 * s.seconds:
         out.append(f"{best} took {b.seconds / max(s.seconds, 1e-9):.1f} times as long for those iterations (its line "
                    "search evaluates the loss more than once per iteration), so compare the curves against seconds too.")
@@ -186,7 +187,7 @@ def reconstruction_distances(distances: Mapping[str, float]) -> list[str]:
     layers = list(distances)
     values = [distances[k] for k in layers]
     listing = ", ".join(f"{k} {v:.1f}" for k, v in distances.items())
-    if all(b > a for a, b in zip(values, values[1:])):
+    if all(b > a for a, b in itertools.pairwise(values)):
         verdict = ("the deeper the layer, the further its reconstruction's pixels are from the photo: deeper layers "
                    "constrain the exact pixels less.")
     else:
@@ -214,8 +215,8 @@ def colour_shift(shifts: Mapping[str, float]) -> list[str]:
     """
     ranked = sorted(shifts.items(), key=lambda item: item[1])
     listing = ", ".join(f"{name} {value:.1f}" for name, value in ranked)
-    return [f"Mean chroma change from the photo (YIQ units, lower keeps its colours better): {listing}. "
-            f"{ranked[0][0]} kept the photo's colours best, {ranked[-1][0]} changed them most."]
+    return [(f"Mean chroma change from the photo (YIQ units, lower keeps its colours better): {listing}. "
+            f"{ranked[0][0]} kept the photo's colours best, {ranked[-1][0]} changed them most.")]
 
 
 def costs(gan_summary: Mapping, nst_seconds: float, nst_pixels: int) -> list[str]:
@@ -229,8 +230,8 @@ def costs(gan_summary: Mapping, nst_seconds: float, nst_pixels: int) -> list[str
     per_image = gan_summary["seconds_per_image"]
     train = gan_summary["train_seconds"]
     ratio = nst_seconds / max(per_image, 1e-12)
-    out = [f"A new GAN image costs {_time(per_image)} (one forward pass); a new stylized image {_time(nst_seconds)} of "
-           f"optimization, {ratio:,.0f} times more."]
+    out = [(f"A new GAN image costs {_time(per_image)} (one forward pass); a new stylized image {_time(nst_seconds)} of "
+           f"optimization, {ratio:,.0f} times more.")]
     out.append(f"The GAN paid {_time(train)} of training on {gan_summary['training_images']:,} images first, the "
                f"cost of about {train / max(nst_seconds, 1e-9):.1f} stylized images; after that every sample is almost "
                f"free, while every stylized image optimizes its {nst_pixels * 3:,} pixel values from scratch.")
@@ -243,11 +244,11 @@ def pretrained_matters(pretrained: Mapping, random: Mapping) -> list[str]:
     p, r = pretrained["style_distance"], random["style_distance"]
     if p < r:
         amount = "much less" if p < 0.7 * r else "somewhat less"
-        return [f"With ImageNet weights the result's style distance is {p:.3f}; with random weights {r:.3f}. The "
+        return [(f"With ImageNet weights the result's style distance is {p:.3f}; with random weights {r:.3f}. The "
                 f"pretrained features carry the style; random ones, though the same losses were minimized, "
-                f"transfer {amount} of it."]
-    return [f"Here the random-weight VGG19 matched the style as well ({r:.3f} against {p:.3f} with ImageNet weights): "
-            "at this budget the pretrained features made no measurable difference."]
+                f"transfer {amount} of it.")]
+    return [(f"Here the random-weight VGG19 matched the style as well ({r:.3f} against {p:.3f} with ImageNet weights): "
+            "at this budget the pretrained features made no measurable difference.")]
 
 
 def _finite(value) -> bool:

@@ -7,11 +7,11 @@ import io
 
 import numpy as np
 import pytest
+from gan_support import TINY_MODEL
+from nst_support import random_vgg19, smooth_image, stripes_image  # noqa: F401 - fixture
 from PIL import Image
 
 from common.live import LivePicture, render
-from gan_support import TINY_MODEL
-from nst_support import random_vgg19, smooth_image, stripes_image  # noqa: F401 - fixture
 
 
 class FakeDisplay:

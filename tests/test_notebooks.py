@@ -13,7 +13,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from compare_support import fashion_mnist_present
 from nst_support import real_weights_path
 
