@@ -13,7 +13,7 @@ ifneq ($(wildcard $(SHARED_VGG19)),)
 export NST_VGG19_WEIGHTS ?= $(SHARED_VGG19)
 endif
 
-.PHONY: demo test test-fast setup data browser clean-venv
+.PHONY: demo test test-fast lessons setup data browser clean-venv
 
 demo: setup data
 	$(PY) -m compare.report
@@ -38,6 +38,20 @@ $(VENV)/.installed: pyproject.toml
 	  echo 'export NST_VGG19_WEIGHTS="$${NST_VGG19_WEIGHTS:-$(NST_VGG19_WEIGHTS)}"' >> $(VENV)/bin/activate; \
 	fi
 	touch $@
+
+# The three lessons in full mode (QUICK = False), executed in order into runs/lessons/ (their run
+# directories too), each as an executed notebook and an HTML page to hand out. Lesson 3 reuses the
+# GAN run lesson 1 made. Times on 2 CPU cores: see README, "Lessons".
+LESSONS := 1_gan 2_style_transfer 3_comparison
+LESSONS_OUT := runs/lessons
+
+lessons: setup data
+	mkdir -p $(LESSONS_OUT)
+	@for name in $(LESSONS); do \
+	  echo "lessons: executing notebooks/$$name.ipynb"; \
+	  $(PY) -m papermill notebooks/$$name.ipynb $(LESSONS_OUT)/$$name.ipynb --cwd . -p RUNS_ROOT $(LESSONS_OUT) || exit 1; \
+	  $(PY) -m nbconvert --to html $(LESSONS_OUT)/$$name.ipynb || exit 1; \
+	done
 
 # Fashion-MNIST from Debian's package when neither it nor Keras's cache is there (needs root).
 data:
