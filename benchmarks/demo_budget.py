@@ -65,6 +65,10 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     # Faster learning.
     "b64-24k-lr5e4-ema0": ("data.limit=24576", "train.epochs=1", "train.batch_size=64", "train.ema=0",
                            "train.d_learning_rate=5e-4", "train.g_learning_rate=5e-4"),  # fmt: skip
+    "b32-16k-lr5e4-ema0": ("data.limit=16384", "train.epochs=1", "train.batch_size=32", "train.ema=0",
+                           "train.d_learning_rate=5e-4", "train.g_learning_rate=5e-4"),  # fmt: skip
+    "b32-16k-lr5e4": ("data.limit=16384", "train.epochs=1", "train.batch_size=32",
+                      "train.d_learning_rate=5e-4", "train.g_learning_rate=5e-4"),  # fmt: skip
     # Narrower networks: cheaper steps.
     "b64-24k-ema0-narrow": ("data.limit=24576", "train.epochs=1", "train.batch_size=64", "train.ema=0",
                             "model.discriminator.filters=[32, 64, 64]", "model.generator.dense_channels=64",
@@ -150,6 +154,7 @@ def measure_candidate(name: str, folder: Path, evaluator, reference, n: int, see
         "seconds_per_step": summary["train_seconds"] / steps,
         "images_per_second": summary["images_per_second"],
         **cost,
+        "evaluator": evaluator.sha256[:12],
         "metrics": metrics,
         "pixels": pixel_stats(images),
         "metrics_seconds": round(time.perf_counter() - start, 2),
@@ -169,7 +174,7 @@ def row(r: dict, real: dict, chosen: str | None) -> str:
         f"{r['load_before']:.1f}-{r['load_after']:.1f} | {m['fid']:.1f} | {h['entropy']:.2f} | "
         f"{1000 * m['kid']['mean']:.1f} | {m['precision']:.2f} / {m['recall']:.2f} | "
         f"{255 * r['pixels']['mean']:.0f} ({255 * real['mean']:.0f}) | "
-        f"{255 * r['pixels']['per_pixel_std']:.0f} ({255 * real['per_pixel_std']:.0f}) |"
+        f"{255 * r['pixels']['per_pixel_std']:.0f} ({255 * real['per_pixel_std']:.0f}) | `{r.get('evaluator', '?')}` |"
     )
 
 
@@ -194,6 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--evaluator", action="append", default=[], metavar="KEY=VALUE", help="evaluator setting (validation)")
     p.add_argument("--reference-limit", type=int, help="first N test images only (validation)")
     p.add_argument("--no-write", action="store_true", help="do not update benchmarks/RESULTS.md")
+    p.add_argument("--note", action="append", default=[], metavar="TEXT",
+                   help="a paragraph to add under the table (e.g. why the chosen budget); repeatable")
     p.add_argument("--train-only", action="store_true",
                    help="train the candidates not trained yet and stop (no evaluator needed; measure later)")
     args = p.parse_args(argv)
@@ -224,9 +231,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from compare import gan_metrics
     from compare.evaluator import EvaluatorConfig, load_evaluator
 
+    from gan.data import load_images
+
     evaluator = load_evaluator(load_config(EvaluatorConfig, None, args.evaluator), args.cache_dir)
-    reference = gan_metrics.load_reference(evaluator, limit=args.reference_limit)
-    real = pixel_stats(reference.images)
+    test_images, _ = load_images("fashion_mnist", "test", None, args.reference_limit)
+    real = pixel_stats(test_images)
+    reference_name = f"fashion_mnist test ({len(test_images)} images)"
+    reference = None  # the evaluator's pass over the test images, only when a candidate needs measuring
     results = []
     for name in names:
         folder = out / name.replace("/", "_")
@@ -239,6 +250,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 results.append(r)
                 continue
         folder.mkdir(parents=True, exist_ok=True)
+        if reference is None:
+            reference = gan_metrics.load_reference(evaluator, limit=args.reference_limit)
         r = measure_candidate(name, folder, evaluator, reference, args.n, args.seed)
         m = r["metrics"]
         print(f"demo_budget: {name}: {r['steps']} steps, {r['train_seconds']:.0f} s fit, {r['wall_seconds']:.0f} s wall, "
@@ -255,15 +268,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "are much less sensitive to it. Fit and per step: history.csv's epoch seconds (first-step tracing "
         "included). Each candidate is "
         "`python -m gan.train` with these `--set` overrides over the built-in defaults, seed "
-        f"{args.seed}, measured on N = {args.n} generated images against {reference.name} with evaluator "
-        f"`{evaluator.sha256[:12]}` (layer `{evaluator.feature_layer}`, test accuracy {evaluator.test_accuracy:.2%}). "
+        f"{args.seed}, measured on N = {args.n} generated images against {reference_name} with the cached evaluator "
+        f"named in each row (now `{evaluator.sha256[:12]}`, layer `{evaluator.feature_layer}`, test accuracy "
+        f"{evaluator.test_accuracy:.2%}). "
         "Pixel columns (0-255): mean intensity of the samples and per-pixel std across samples, the test images' "
         "in brackets. Targets (issue 12): FID <= 30, class entropy >= 1.8 nats (max ln 10 = 2.30).",
         "",
         "| candidate | overrides | G steps | fit | per step | images/s | wall | CPU | load | FID | entropy (nats) | "
-        "KID x 1000 | precision / recall | pixel mean | pixel std |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "KID x 1000 | precision / recall | pixel mean | pixel std | evaluator |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         *[row(r, real, args.chosen) for r in results],
+        *[line for note in args.note for line in ("", note)],
     ])  # fmt: skip
     print(md)
     if not args.no_write:
