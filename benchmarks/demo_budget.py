@@ -34,8 +34,8 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from anywhere
@@ -51,6 +51,7 @@ DEMO_TOML = REPO / "configs" / "gan" / "demo.toml"
 
 # name -> `--set` overrides over the built-in defaults (gan/config.py); "demo.toml" trains the file.
 # Defaults: batch 128, lr 2e-4 / 2e-4, beta_1 0.5, ema 0.99, G dense 128 -> (64, 32), D (64, 128, 128).
+# fmt: off
 CANDIDATES: dict[str, tuple[str, ...]] = {
     "tiny": ("data.limit=256", "train.epochs=1", "train.batch_size=64"),  # validation only
     "old-demo": ("data.limit=4096", "train.epochs=3"),  # the demo before issue 12: 96 steps
@@ -64,12 +65,19 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     "b32-12k-ema0": ("data.limit=12288", "train.epochs=1", "train.batch_size=32", "train.ema=0"),
     # Faster learning.
     "b64-24k-lr5e4-ema0": ("data.limit=24576", "train.epochs=1", "train.batch_size=64", "train.ema=0",
-                           "train.d_learning_rate=5e-4", "train.g_learning_rate=5e-4"),  # fmt: skip
+                           "train.d_learning_rate=5e-4", "train.g_learning_rate=5e-4"),
+    "b32-16k-lr5e4-ema0": ("data.limit=16384", "train.epochs=1", "train.batch_size=32", "train.ema=0",
+                           "train.d_learning_rate=5e-4", "train.g_learning_rate=5e-4"),
+    "b32-16k-lr5e4": ("data.limit=16384", "train.epochs=1", "train.batch_size=32",
+                      "train.d_learning_rate=5e-4", "train.g_learning_rate=5e-4"),
+    "b32-12k-lr5e4": ("data.limit=12288", "train.epochs=1", "train.batch_size=32",
+                      "train.d_learning_rate=5e-4", "train.g_learning_rate=5e-4"),
     # Narrower networks: cheaper steps.
     "b64-24k-ema0-narrow": ("data.limit=24576", "train.epochs=1", "train.batch_size=64", "train.ema=0",
                             "model.discriminator.filters=[32, 64, 64]", "model.generator.dense_channels=64",
-                            "model.generator.filters=[32, 16]"),  # fmt: skip
+                            "model.generator.filters=[32, 16]"),
 }
+# fmt: on
 
 
 def candidate_args(name: str) -> list[str]:
@@ -95,7 +103,7 @@ def train_candidate(name: str, run: Path, seed: int) -> dict:
     load_before = load_average()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(args, cwd=REPO, stdout=subprocess.DEVNULL)
+    done = subprocess.run(args, cwd=REPO, stdout=subprocess.DEVNULL, check=False)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -150,6 +158,7 @@ def measure_candidate(name: str, folder: Path, evaluator, reference, n: int, see
         "seconds_per_step": summary["train_seconds"] / steps,
         "images_per_second": summary["images_per_second"],
         **cost,
+        "evaluator": evaluator.sha256[:12],
         "metrics": metrics,
         "pixels": pixel_stats(images),
         "metrics_seconds": round(time.perf_counter() - start, 2),
@@ -169,7 +178,7 @@ def row(r: dict, real: dict, chosen: str | None) -> str:
         f"{r['load_before']:.1f}-{r['load_after']:.1f} | {m['fid']:.1f} | {h['entropy']:.2f} | "
         f"{1000 * m['kid']['mean']:.1f} | {m['precision']:.2f} / {m['recall']:.2f} | "
         f"{255 * r['pixels']['mean']:.0f} ({255 * real['mean']:.0f}) | "
-        f"{255 * r['pixels']['per_pixel_std']:.0f} ({255 * real['per_pixel_std']:.0f}) |"
+        f"{255 * r['pixels']['per_pixel_std']:.0f} ({255 * real['per_pixel_std']:.0f}) | `{r.get('evaluator', '?')}` |"
     )
 
 
@@ -194,6 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--evaluator", action="append", default=[], metavar="KEY=VALUE", help="evaluator setting (validation)")
     p.add_argument("--reference-limit", type=int, help="first N test images only (validation)")
     p.add_argument("--no-write", action="store_true", help="do not update benchmarks/RESULTS.md")
+    p.add_argument("--note", action="append", default=[], metavar="TEXT",
+                   help="a paragraph to add under the table (e.g. why the chosen budget); repeatable")
     p.add_argument("--train-only", action="store_true",
                    help="train the candidates not trained yet and stop (no evaluator needed; measure later)")
     args = p.parse_args(argv)
@@ -224,9 +235,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from compare import gan_metrics
     from compare.evaluator import EvaluatorConfig, load_evaluator
 
+    from gan.data import load_images
+
     evaluator = load_evaluator(load_config(EvaluatorConfig, None, args.evaluator), args.cache_dir)
-    reference = gan_metrics.load_reference(evaluator, limit=args.reference_limit)
-    real = pixel_stats(reference.images)
+    test_images, _ = load_images("fashion_mnist", "test", None, args.reference_limit)
+    real = pixel_stats(test_images)
+    reference_name = f"fashion_mnist test ({len(test_images)} images)"
+    reference = None  # the evaluator's pass over the test images, only when a candidate needs measuring
     results = []
     for name in names:
         folder = out / name.replace("/", "_")
@@ -239,6 +254,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 results.append(r)
                 continue
         folder.mkdir(parents=True, exist_ok=True)
+        if reference is None:
+            reference = gan_metrics.load_reference(evaluator, limit=args.reference_limit)
         r = measure_candidate(name, folder, evaluator, reference, args.n, args.seed)
         m = r["metrics"]
         print(f"demo_budget: {name}: {r['steps']} steps, {r['train_seconds']:.0f} s fit, {r['wall_seconds']:.0f} s wall, "
@@ -255,15 +272,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "are much less sensitive to it. Fit and per step: history.csv's epoch seconds (first-step tracing "
         "included). Each candidate is "
         "`python -m gan.train` with these `--set` overrides over the built-in defaults, seed "
-        f"{args.seed}, measured on N = {args.n} generated images against {reference.name} with evaluator "
-        f"`{evaluator.sha256[:12]}` (layer `{evaluator.feature_layer}`, test accuracy {evaluator.test_accuracy:.2%}). "
+        f"{args.seed}, measured on N = {args.n} generated images against {reference_name} with the cached evaluator "
+        f"named in each row (now `{evaluator.sha256[:12]}`, layer `{evaluator.feature_layer}`, test accuracy "
+        f"{evaluator.test_accuracy:.2%}). "
         "Pixel columns (0-255): mean intensity of the samples and per-pixel std across samples, the test images' "
         "in brackets. Targets (issue 12): FID <= 30, class entropy >= 1.8 nats (max ln 10 = 2.30).",
         "",
         "| candidate | overrides | G steps | fit | per step | images/s | wall | CPU | load | FID | entropy (nats) | "
-        "KID x 1000 | precision / recall | pixel mean | pixel std |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "KID x 1000 | precision / recall | pixel mean | pixel std | evaluator |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         *[row(r, real, args.chosen) for r in results],
+        *[line for note in args.note for line in ("", note)],
     ])  # fmt: skip
     print(md)
     if not args.no_write:
