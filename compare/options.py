@@ -63,7 +63,7 @@ class ReportOptions:
 
         if not 2 <= self.n <= MAX_N:
             raise ValueError(
-                f"n (--n) must be between 2 and {MAX_N:,} images (the size of the real reference), got {self.n}"
+                f"--n must be between 2 and {MAX_N:,} images (the size of the real reference), got {self.n}"
             )
         for name in ("kid_subsets", "sweep_size", "nst_size"):
             if getattr(self, name) < 1:

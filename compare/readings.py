@@ -56,16 +56,25 @@ def gan_training(rows: Sequence[Mapping]) -> list[str]:
 def gan_quality(result: Mapping, untrained: Mapping | None = None, evaluator_accuracy: float | None = None) -> list[str]:
     """Reads GAN metrics (`compare.gan_metrics.evaluate_generator`'s dict).
 
+    Whether the generator learned is not decided here: the verdict, its sentence and its caveats
+    come from `compare.assess.assess_gan`, the same judge the report uses, so a lesson and a
+    report never read one result two ways. This function adds what only a lesson has (the
+    untrained starting point, the weak quick evaluator) and factual sentences with the numbers.
+
     Args:
         result: the trained generator's metrics, with `generated` and (optionally) `real_floor`.
         untrained: the same metrics for an untrained generator of the same architecture, the
             starting point (its `generated` entry is used), or None.
         evaluator_accuracy: the evaluator's test accuracy; below 0.92 the numbers are flagged as rough.
 
-    Thresholds: "learned measurably" needs the FID at most 0.9 times the untrained FID; "close to
-    real data" means an FID at most 3 times the real-data floor's.
+    Returns:
+        Sentences, one claim each: the evaluator caveat (if any), the change from the untrained
+        generator (if given), the verdict, its caveats, precision against recall, the class histogram.
     """
+    from compare.assess import assess_gan
+
     gen, floor = result["generated"], result.get("real_floor")
+    assessment = assess_gan(dict(result))
     fid = gen["fid"]
     out = []
     if evaluator_accuracy is not None and evaluator_accuracy < 0.92:
@@ -74,21 +83,17 @@ def gan_quality(result: Mapping, untrained: Mapping | None = None, evaluator_acc
     if untrained is not None:
         fid0 = untrained["generated"]["fid"]
         if fid > 0.9 * fid0:
-            out.append(f"The generator did not learn measurably: FID {fid:.2f}, against {fid0:.2f} for the untrained "
+            out.append(f"Training did not move the FID measurably: {fid:.2f}, against {fid0:.2f} for the untrained "
                        "generator it started from.")
         elif floor is not None and fid0 > floor["fid"] > 0 and fid > floor["fid"]:
             share = math.log(fid0 / fid) / math.log(fid0 / floor["fid"])
-            out.append(f"The generator learned: FID fell from {fid0:.2f} (untrained) to {fid:.2f}, against "
-                       f"{floor['fid']:.2f} for real images, {share:.0%} of the way on a logarithmic scale.")
+            out.append(f"Training brought the FID from {fid0:.2f} (untrained) to {fid:.2f}, against {floor['fid']:.2f} "
+                       f"for real images: {share:.0%} of the way on a logarithmic scale.")
         else:
-            out.append(f"The generator learned: FID fell from {fid0:.2f} (untrained) to {fid:.2f}.")
-    if floor is not None:
-        if fid <= 3 * floor["fid"]:
-            out.append(f"FID {fid:.2f} is within 3 times the real-data floor of {floor['fid']:.2f}: close to real data "
-                       "for this evaluator.")
-        else:
-            out.append(f"FID {fid:.2f} is {fid / max(floor['fid'], 1e-12):.0f} times the real-data floor of "
-                       f"{floor['fid']:.2f}: still far from real data.")
+            out.append(f"Training brought the FID from {fid0:.2f} (untrained) to {fid:.2f}.")
+    out.append(assessment.summary)
+    out.extend(assessment.caveats)
+    if floor is not None and assessment.precision_meaningful:
         p, r = gen["precision"], gen["recall"]
         pf, rf = floor["precision"], floor["recall"]
         if abs(p - r) < 0.1:
@@ -102,11 +107,10 @@ def gan_quality(result: Mapping, untrained: Mapping | None = None, evaluator_acc
     top = max(range(len(hist["fractions"])), key=lambda i: hist["fractions"][i])
     entropy, max_entropy = hist["entropy"], hist["max_entropy"]
     reference = floor["class_histogram"]["entropy"] if floor is not None else max_entropy
-    collapse = entropy < 0.7 * reference
-    if gen["precision"] < 0.05:
-        verdict = (f"with precision {gen['precision']:.2f} almost no sample looks like a real garment, so the classes "
-                   "the evaluator assigns them say little yet.")
-    elif collapse:
+    if assessment.degenerate or not assessment.precision_meaningful:
+        verdict = ("the samples do not look like real garments yet, so the classes the evaluator assigns them say "
+                   "little.")
+    elif assessment.collapsed:
         verdict = "a sign of mode collapse, the generator favours a few kinds of clothing."
     else:
         verdict = "no sign of mode collapse."
@@ -223,12 +227,12 @@ def costs(gan_summary: Mapping, nst_seconds: float, nst_pixels: int) -> list[str
     """Compares what a new image costs (`gan.train`'s summary.json; a style transfer's optimization seconds).
 
     Args:
-        gan_summary: with `seconds_per_image`, `train_seconds`, `training_images`.
+        gan_summary: with `seconds_per_image`, `seconds` (training), `training_images` (`common.runformat.GanSummary`).
         nst_seconds: the optimization seconds of one stylized image.
         nst_pixels: its number of pixels (height times width).
     """
     per_image = gan_summary["seconds_per_image"]
-    train = gan_summary["train_seconds"]
+    train = gan_summary["seconds"]
     ratio = nst_seconds / max(per_image, 1e-12)
     out = [(f"A new GAN image costs {_time(per_image)} (one forward pass); a new stylized image {_time(nst_seconds)} of "
            f"optimization, {ratio:,.0f} times more.")]

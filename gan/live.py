@@ -16,7 +16,7 @@ import keras
 import numpy as np
 
 from common.live import DisplayFn, LivePicture, ipython_display, render
-from gan.grid import make_grid
+from common.images import make_grid
 from gan.sample import generate
 
 _DEFAULT = object()

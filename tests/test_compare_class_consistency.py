@@ -44,6 +44,9 @@ def _labelled_generator():
 class BandEvaluator:
     """Reads the class from the brightest band, but takes every 9 for an 8 (a known confusion)."""
 
+    id = "band"
+    test_accuracy = 0.9
+
     def probabilities(self, images):
         rows = np.asarray(images, np.float64)[..., 0].mean(axis=2)  # [N, 28]
         predicted = np.minimum(rows[:, :20].reshape(-1, 10, 2).mean(axis=2).argmax(axis=1), 8)

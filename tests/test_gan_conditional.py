@@ -90,10 +90,10 @@ def test_a_conditional_run_trains_resumes_and_samples_per_class(tmp_path):
     run.mkdir()
     base = [f"data.data_dir={json.dumps(str(data))}", "train.batch_size=32", "output.samples=20"]
     config = _config(*base, "train.epochs=1")
-    assert train(config, run, verbose=0)["epochs"] == 1
+    assert train(config, run, verbose=0).epochs == 1
     keras.backend.clear_session()
     summary = train(_config(*base, "train.epochs=2"), run, resume=True, verbose=0)
-    assert summary["epochs"] == 2
+    assert summary.epochs == 2
     rows = (run / "history.csv").read_text().splitlines()
     assert [r.split(",")[0] for r in rows[1:]] == ["1", "2"]
     # The sample grid: one row per class (10 rows of 20 // 10 = 2 images, 28 px + 2 px padding).

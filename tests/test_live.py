@@ -86,7 +86,7 @@ def test_live_samples_draws_the_untrained_grid_and_one_per_epoch(tmp_path):
     assert fake.caption() == live.captions[-1]
     assert fake.png().size[0] > 0
     # The grid is the generator's samples for the fixed seed, as gan.sample draws them.
-    from gan.grid import make_grid
+    from common.images import make_grid
     from gan.sample import generate
 
     np.testing.assert_array_equal(live.frames[-1][1], make_grid(generate(gan.sampler, 4, 3), scale=1))
