@@ -76,6 +76,7 @@ def test_scales_too_small_are_skipped_and_iterations_must_fit():
         plan_scales((10, 400), _config(**{"image.size": 64}))
 
 
+@pytest.mark.slow
 def test_objective_never_retraces_across_sizes_and_scales(extractor, monkeypatch):
     objective = Objective(extractor, NSTConfig().loss)
     for shape in [(32, 48), (48, 64), (40, 40)]:
@@ -149,6 +150,7 @@ def test_several_styles_blend_their_gram_matrices(extractor):
     assert result.completed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["noise", "mixed", "style"])
 def test_inits_are_seeded(extractor, kind):
     cfg = _config(**{"init.kind": kind, "optimizer.iterations": [1], "optimizer.name": "adam"})
