@@ -26,11 +26,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from common.cli import ArgumentParser, add_config_arguments, resolve_resume, run_cli
-from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 from common.config import load_config, save_config
-from common.runformat import GanFiles, GanSummary
 from common.errors import ConfigError, InputError, SuiteError, TrainingError
 from common.faults import reporting_faults
+from common.runformat import GanFiles, GanSummary
+from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 from gan.config import GANConfig
 
 DEFAULT_CONFIG = "built-in defaults = configs/gan/default.toml"

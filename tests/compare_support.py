@@ -28,10 +28,10 @@ def make_fake_gan_run(folder, seed: int = 0, epochs: int = 3):
     import numpy as np
 
     from common.config import save_config
+    from common.images import make_grid, save_png
     from common.runformat import GanFiles, GanSummary
     from gan.callbacks import save_model_atomic, write_history
     from gan.config import GANConfig
-    from common.images import make_grid, save_png
     from gan.models import build_discriminator, build_generator
 
     folder = Path(folder)

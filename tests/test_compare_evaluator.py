@@ -13,6 +13,7 @@ from compare import evaluator as ev
 from compare_support import TINY_EVALUATOR
 
 
+@pytest.mark.slow
 def test_cache_is_reused_and_the_hash_is_stable(tiny_evaluator, compare_cache_dir, monkeypatch):
     assert tiny_evaluator.path.parent == compare_cache_dir and tiny_evaluator.path.is_file()
     assert tiny_evaluator.sha256 == ev.file_sha256(tiny_evaluator.path)
@@ -58,6 +59,7 @@ def test_the_key_depends_on_config_data_and_code(monkeypatch):
     assert base != ev.cache_key(ev.EvaluatorConfig(), images, labels)
 
 
+@pytest.mark.slow
 def test_a_broken_cache_file_is_trained_again(tiny_evaluator, tmp_path):
     import shutil
 
@@ -69,6 +71,7 @@ def test_a_broken_cache_file_is_trained_again(tiny_evaluator, tmp_path):
     assert ev.file_sha256(fresh.path) == fresh.sha256
 
 
+@pytest.mark.slow
 def test_predictions_have_the_documented_shapes(tiny_evaluator):
     from gan.data import load_images
 
@@ -83,6 +86,7 @@ def test_predictions_have_the_documented_shapes(tiny_evaluator):
     assert 0.0 <= tiny_evaluator.test_accuracy <= 1.0
 
 
+@pytest.mark.slow
 def test_bad_images_are_refused(tiny_evaluator):
     with pytest.raises(InputError, match="uint8"):
         tiny_evaluator.predict(np.zeros((2, 28, 28, 1), np.float32))
@@ -119,6 +123,7 @@ def test_cli_trains_then_loads(tiny_evaluator, compare_cache_dir, tmp_path):
     assert list(tmp_path.iterdir()) == []  # nothing written into the working directory
 
 
+@pytest.mark.slow
 def test_cli_reports_a_bad_flag_in_one_line(tmp_path):
     done = subprocess.run([sys.executable, "-m", "compare.evaluator", "--set", "epochs=-1", "--cache-dir", str(tmp_path)],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)  # fmt: skip

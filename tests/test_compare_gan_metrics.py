@@ -12,6 +12,8 @@ from common.runformat import GanFiles
 from compare import gan_metrics
 from compare.metrics import format_table, measure_run
 
+pytestmark = pytest.mark.slow  # the tiny evaluator's training, or a command in a subprocess
+
 
 @pytest.fixture(scope="module")
 def gan_run(tmp_path_factory):

@@ -75,6 +75,7 @@ def test_any_image_file_is_accepted_and_resized(scorer, tmp_path):
     assert np.isfinite(result["style_distance"]) and np.isfinite(result["swd"])
 
 
+@pytest.mark.slow
 def test_cli_scores_files_and_writes_json(tmp_path):
     from PIL import Image
 
@@ -91,6 +92,7 @@ def test_cli_scores_files_and_writes_json(tmp_path):
     assert scores[0]["content_distance"] == pytest.approx(0.0, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_cli_refuses_a_missing_image_in_one_line(tmp_path):
     args = [sys.executable, "-m", "compare.nst_metrics", "nope.png", "--content", "nope.png", "--style", "nope.png",
             "--weights", "none", "--size", "48"]  # fmt: skip

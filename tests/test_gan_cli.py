@@ -102,6 +102,7 @@ def test_train_usage_errors_are_one_line(tmp_path, empty_dir, args, fragments):
     assert list(empty_dir.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_sample_errors_are_one_line(tmp_path):
     (tmp_path / "bad.keras").write_bytes(b"PK\x03\x04 not really a zip")
     (tmp_path / "run").mkdir()

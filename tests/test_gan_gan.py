@@ -89,6 +89,7 @@ def _fit_losses(toml, seed, images):
     return [h.history[k][0] for k in ("d_loss", "g_loss", "d_real", "d_fake")]
 
 
+@pytest.mark.slow
 def test_same_seed_same_losses():
     # (tests/test_gan_train.py checks the same for whole runs of the default recipe, data order included)
     images = _images(32)

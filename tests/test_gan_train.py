@@ -12,10 +12,10 @@ from gan_support import TINY_MODEL, write_fake_fashion
 
 from common.config import load_config
 from common.errors import ConfigError, InputError, TrainingError
+from common.images import load_png
 from common.runformat import FORMAT, GanFiles, GanSummary
 from gan.callbacks import HISTORY_COLUMNS, read_history
 from gan.config import GANConfig
-from common.images import load_png
 from gan.sample import generate, load_generator
 from gan.train import TrainingInterrupted, build_gan, load_checkpoint, train
 
@@ -107,6 +107,7 @@ def test_a_run_writes_every_output(finished):
     assert not [p for p in run_dir.iterdir() if p.name.startswith(".")], "no temporary files left"
 
 
+@pytest.mark.slow
 def test_samples_every_k_epochs_and_after_the_last(data_dir, tmp_path):
     run(tiny_config(data_dir, "train.epochs=3", "output.sample_every=2"), tmp_path / "run")
     assert sorted(p.name for p in (tmp_path / "run" / GanFiles.SAMPLES_DIR).iterdir()) == ["epoch_002.png", "epoch_003.png"]
@@ -194,6 +195,7 @@ class StopAt(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+@pytest.mark.slow
 def test_an_epoch_cut_short_by_another_callback_is_not_recorded(data_dir, tmp_path):
     config = tiny_config(data_dir, "train.epochs=3")
     with pytest.raises(TrainingInterrupted) as info:
@@ -215,6 +217,7 @@ class PoisonAt(keras.callbacks.Callback):
                 w.assign(np.full(w.shape, np.nan, "float32"))
 
 
+@pytest.mark.slow
 def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(data_dir, tmp_path):
     config = tiny_config(data_dir, "train.epochs=3")
     run_dir = tmp_path / "run"
@@ -227,6 +230,7 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(data_dir, tmp_
     assert all(np.isfinite(np.array(w)).all() for w in gan.weights if w.dtype.startswith("float"))
 
 
+@pytest.mark.slow
 def test_same_seed_same_first_epoch(data_dir, tmp_path):
     config = tiny_config(data_dir, "train.epochs=1", "seed=5", "output.samples=1")
     losses = []

@@ -35,6 +35,7 @@ def extractor(random_vgg19):
     return FeatureExtractor(random_vgg19, NSTConfig().loss.layers, "avg")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("optimizer", ["lbfgs", "adam", "sgd"])
 def test_twenty_steps_of_each_optimizer_lower_the_total_loss(extractor, optimizer):
     lr = {"lbfgs": 1.0, "adam": 5.0, "sgd": 200.0}[optimizer]
@@ -76,6 +77,7 @@ def test_scales_too_small_are_skipped_and_iterations_must_fit():
         plan_scales((10, 400), _config(**{"image.size": 64}))
 
 
+@pytest.mark.slow
 def test_objective_never_retraces_across_sizes_and_scales(extractor, monkeypatch):
     objective = Objective(extractor, NSTConfig().loss)
     for shape in [(32, 48), (48, 64), (40, 40)]:
@@ -108,6 +110,7 @@ def test_gram_targets_are_computed_once_per_scale(extractor, monkeypatch):
     assert calls == [(36, 48, 3), (72, 96, 3)]
 
 
+@pytest.mark.slow
 def test_luminance_transfer_keeps_the_content_chroma(extractor):
     cfg = _config(**{"image.preserve_colors": "luminance", "optimizer.iterations": [10], "loss.style_weight": 100.0})
     result = stylize(CONTENT, STYLE, cfg, None, extractor)
@@ -149,6 +152,7 @@ def test_several_styles_blend_their_gram_matrices(extractor):
     assert result.completed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["noise", "mixed", "style"])
 def test_inits_are_seeded(extractor, kind):
     cfg = _config(**{"init.kind": kind, "optimizer.iterations": [1], "optimizer.name": "adam"})
@@ -179,6 +183,7 @@ def test_non_finite_loss_restores_the_last_good_image_and_says_so(extractor, opt
     assert np.allclose(result.image, CONTENT, atol=1e-3), "the start image is the last good one"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
 def test_stop_and_resume_continue_without_gaps(extractor, optimizer, tmp_path):
     cfg = _config(**{"optimizer.name": optimizer, "image.size": 64, "image.num_scales": 2, "image.min_scale_size": 32,
@@ -252,6 +257,7 @@ def _terms(vgg, content, style, generated, sets):
     return {k: float(v) for k, v in objective(generated[None])[1].items()}
 
 
+@pytest.mark.slow
 def test_normalized_losses_do_not_change_with_the_number_of_positions(random_vgg19):
     content, style, generated = _periodic(64, 0), stripes_image(64, 64, period=8), _periodic(64, 7)
     tile = lambda x: np.tile(x, (2, 2, 1))  # noqa: E731 - 4x the positions, the same statistics, no seams
