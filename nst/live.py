@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
@@ -50,7 +51,7 @@ class LiveStylize:
         self.frames: list[tuple[int, np.ndarray]] = []
 
     def __call__(self, record: StepRecord) -> None:
-        self.history.append(record.bare())
+        self.history.append(dataclasses.replace(record, image=None, checkpoint=None))  # keep the numbers, not the pixels
         if record.image is not None:
             image = np.clip(np.rint(record.image), 0, 255).astype(np.uint8)
             self.frames.append((record.step, image))
