@@ -200,13 +200,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--out", metavar="DIR", help="work folder (default: runs/demo-budget-TIMESTAMP); reuse to resume")
     p.add_argument("--chosen", metavar="NAME", help="the candidate the demo uses (bold in the table)")
     p.add_argument("--cache-dir", metavar="DIR", help="evaluator cache folder")
-    p.add_argument("--evaluator", action="append", default=[], metavar="KEY=VALUE", help="evaluator setting (validation)")
+    p.add_argument(
+        "--evaluator", action="append", default=[], metavar="KEY=VALUE", help="evaluator setting (validation)"
+    )
     p.add_argument("--reference-limit", type=int, help="first N test images only (validation)")
     p.add_argument("--no-write", action="store_true", help="do not update benchmarks/RESULTS.md")
-    p.add_argument("--note", action="append", default=[], metavar="TEXT",
-                   help="a paragraph to add under the table (e.g. why the chosen budget); repeatable")
-    p.add_argument("--train-only", action="store_true",
-                   help="train the candidates not trained yet and stop (no evaluator needed; measure later)")
+    p.add_argument(
+        "--note",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="a paragraph to add under the table (e.g. why the chosen budget); repeatable",
+    )
+    p.add_argument(
+        "--train-only",
+        action="store_true",
+        help="train the candidates not trained yet and stop (no evaluator needed; measure later)",
+    )
     args = p.parse_args(argv)
     if args.list:
         for name in CANDIDATES:
@@ -234,7 +244,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     from benchmarks.results import machine_description, update_section
     from compare import gan_metrics
     from compare.evaluator import EvaluatorConfig, load_evaluator
-
     from gan.data import load_images
 
     evaluator = load_evaluator(load_config(EvaluatorConfig, None, args.evaluator), args.cache_dir)

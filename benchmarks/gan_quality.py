@@ -29,8 +29,8 @@ import argparse
 import shutil
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from anywhere
@@ -95,13 +95,17 @@ def closest_epoch(cumulative: list[float], budget: float) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python benchmarks/gan_quality.py", description=__doc__.splitlines()[0])
     p.add_argument("--checkpoints", type=int, nargs="+", default=[10, 20], help="epochs to compare at (default: 10 20)")
-    p.add_argument("--max-epochs", type=int, default=60, help="most epochs the faster config may train to match the budget")
+    p.add_argument(
+        "--max-epochs", type=int, default=60, help="most epochs the faster config may train to match the budget"
+    )
     p.add_argument("--limit", type=int, help="train on the first N images (validation only)")
     p.add_argument("--n", type=int, default=10_000, help="generated images per FID (default: 10000)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", metavar="DIR", help="work folder (default: runs/gan-quality-TIMESTAMP)")
     p.add_argument("--cache-dir", metavar="DIR", help="evaluator cache folder")
-    p.add_argument("--evaluator", action="append", default=[], metavar="KEY=VALUE", help="evaluator setting (validation)")
+    p.add_argument(
+        "--evaluator", action="append", default=[], metavar="KEY=VALUE", help="evaluator setting (validation)"
+    )
     p.add_argument("--reference-limit", type=int, help="first N test images only (validation)")
     p.add_argument("--no-write", action="store_true", help="do not update benchmarks/RESULTS.md")
     args = p.parse_args(argv)
@@ -115,8 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     import_tensorflow_quietly()
     from benchmarks.results import machine_description, update_section
     from compare import gan_metrics
-    from gan import sample as gan_sample
     from compare.evaluator import EvaluatorConfig, load_evaluator
+    from gan import sample as gan_sample
 
     # An existing --out is an earlier invocation's work folder: continue it.
     out = Path(args.out) if args.out and Path(args.out).is_dir() else create_run_dir(args.out, "gan-quality")
@@ -129,7 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for trainer in trainers.values():  # interleaved: both see the same machine load
             if trainer.epochs < epoch:
                 trainer.step()
-        print(f"gan_quality: epoch {epoch} done for both configs ({time.perf_counter() - start:.0f} s)", file=sys.stderr)
+        print(
+            f"gan_quality: epoch {epoch} done for both configs ({time.perf_counter() - start:.0f} s)", file=sys.stderr
+        )
     default_t = trainers["default"].cumulative_seconds()
     seed = trainers["seed"]
     budgets = {c: default_t[c - 1] for c in checkpoints}

@@ -34,8 +34,8 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from anywhere
@@ -59,7 +59,9 @@ def default_images() -> tuple[Path, Path]:
         content, style = folder / "tubingen.jpg", folder / "starry_night.jpg"
         if content.is_file() and style.is_file():
             return content, style
-    raise InputError("tubingen.jpg and starry_night.jpg not found in ../shared/images or nst/assets; pass --content and --style")
+    raise InputError(
+        "tubingen.jpg and starry_night.jpg not found in ../shared/images or nst/assets; pass --content and --style"
+    )
 
 
 def run(config, content: Path, style: Path, extractor, every: int | None = None):
@@ -103,8 +105,9 @@ def run_recipe(config, content: Path, style: Path, extractor, folder: Path):
             log = json.loads(log_path.read_text())
             log["inputs"], log["invocations"]
         except (OSError, ValueError, KeyError, TypeError):
-            raise ConfigError(f"{folder} is not a work folder of this script (no readable {log_path.name}); "
-                              "use a fresh --out") from None
+            raise ConfigError(
+                f"{folder} is not a work folder of this script (no readable {log_path.name}); use a fresh --out"
+            ) from None
         if load_config(NSTConfig, folder / NstFiles.CONFIG) != config or log["inputs"] != inputs:
             raise ConfigError(f"{folder} holds the recipe's run for another config or other images; use a fresh --out")
     else:
@@ -122,8 +125,10 @@ def run_recipe(config, content: Path, style: Path, extractor, folder: Path):
         if record.checkpoint is not None:
             record.checkpoint.save(state)
         if record.step % 100 == 0:
-            print(f"nst_quality: keras.io recipe step {record.step}/{record.total_steps}, {record.seconds:.0f} s",
-                  file=sys.stderr)
+            print(
+                f"nst_quality: keras.io recipe step {record.step}/{record.total_steps}, {record.seconds:.0f} s",
+                file=sys.stderr,
+            )
 
     stop = StopFlag("nst_quality")
     with stop.installed():
@@ -131,8 +136,10 @@ def run_recipe(config, content: Path, style: Path, extractor, folder: Path):
     if not result.completed and stop.signal is not None:
         result.checkpoint.save(state)
         last = result.history[-1]
-        print(f"nst_quality: stopped at step {last.step} ({last.seconds:.0f} s); the same command continues",
-              file=sys.stderr)
+        print(
+            f"nst_quality: stopped at step {last.step} ({last.seconds:.0f} s); the same command continues",
+            file=sys.stderr,
+        )
         raise SystemExit(128 + stop.signal)
     if not result.completed:
         raise ConfigError(f"the keras.io recipe's run stopped early: {'; '.join(result.messages)}")
@@ -151,17 +158,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python benchmarks/nst_quality.py", description=__doc__.splitlines()[0])
     p.add_argument("--content", metavar="PATH", help="content image (default: tubingen.jpg)")
     p.add_argument("--style", metavar="PATH", help="style image (default: starry_night.jpg)")
-    p.add_argument("--weights", metavar="PATH|none", help="VGG19 weights (default: env NST_VGG19_WEIGHTS, then Keras's)")
+    p.add_argument(
+        "--weights", metavar="PATH|none", help="VGG19 weights (default: env NST_VGG19_WEIGHTS, then Keras's)"
+    )
     p.add_argument("--size", type=int, default=512, help="output long side of both runs (default: 512)")
     p.add_argument("--eval-size", type=int, default=512, help="evaluation long side (default: 512)")
     p.add_argument("--kerasio-iterations", type=int, help="override the recipe's 4000 iterations (validation only)")
-    p.add_argument("--checkpoint-every", type=int, default=20, help="recipe: save its state every N iterations (default: 20)")
-    p.add_argument("--every", type=int, default=10, help="default run: report an image every N iterations (default: 10)")
-    p.add_argument("--kerasio-config", metavar="PATH", default=str(KERASIO), help="the recipe's config (default: %(default)s)")
-    p.add_argument("--default-config", metavar="PATH", default=str(DEFAULT), help="the default config (default: %(default)s)")
+    p.add_argument(
+        "--checkpoint-every", type=int, default=20, help="recipe: save its state every N iterations (default: 20)"
+    )
+    p.add_argument(
+        "--every", type=int, default=10, help="default run: report an image every N iterations (default: 10)"
+    )
+    p.add_argument(
+        "--kerasio-config", metavar="PATH", default=str(KERASIO), help="the recipe's config (default: %(default)s)"
+    )
+    p.add_argument(
+        "--default-config", metavar="PATH", default=str(DEFAULT), help="the default config (default: %(default)s)"
+    )
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", metavar="DIR", help="work folder; the same --out again continues a stopped run "
-                   "(default: runs/nst-quality-TIMESTAMP)")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="work folder; the same --out again continues a stopped run (default: runs/nst-quality-TIMESTAMP)",
+    )
     p.add_argument("--no-write", action="store_true", help="do not update benchmarks/RESULTS.md")
     args = p.parse_args(argv)
     content, style = default_images() if not (args.content and args.style) else (Path(args.content), Path(args.style))

@@ -195,8 +195,9 @@ def ours(vgg, content, style, shape, iterations):
     extractor = FeatureExtractor(vgg, cfg.loss.layers, cfg.loss.pooling)
     objective = Objective(extractor, cfg.loss)
     c = resize(content, shape)
-    objective.set_targets(c, [resize(style, (round(style.shape[0] * max(shape) / max(style.shape[:2])), max(shape)))],
-                          [1.0])
+    objective.set_targets(
+        c, [resize(style, (round(style.shape[0] * max(shape) / max(style.shape[:2])), max(shape)))], [1.0]
+    )
     x = c[None]
 
     def evaluate():
@@ -204,8 +205,9 @@ def ours(vgg, content, style, shape, iterations):
         grad.numpy()
         return float(total)
 
-    run_cfg = dataclasses.replace(cfg, image=ImageConfig(size=max(shape), num_scales=1),
-                                  optimizer=OptimizerConfig(iterations=(iterations,)))
+    run_cfg = dataclasses.replace(
+        cfg, image=ImageConfig(size=max(shape), num_scales=1), optimizer=OptimizerConfig(iterations=(iterations,))
+    )
     marks = []
 
     def lbfgs():
@@ -276,19 +278,34 @@ def main(argv=None) -> int:
         per_iteration = float(np.median(np.diff(marks))) if len(marks) > 2 else float("nan")
         step, kio_shape = kerasio_step(vgg, content, style, shape[0])
         t_kio = timed(step, max(2, repeats - 2))
-        rows.append({"size": long_side, "shape": shape, "flops": flops, "eval": t_eval, "lbfgs_iteration": per_iteration,
-                     "kerasio": t_kio, "kerasio_shape": kio_shape})
-        print(f"{shape[1]}x{shape[0]}: eval {t_eval['median']:.3f} s (cpu {t_eval['cpu']:.3f}), L-BFGS iteration "
-              f"{per_iteration:.3f} s, {flops['step_flops'] / 1e9:.1f} GFLOP -> "
-              f"{flops['step_flops'] / t_eval['median'] / 1e9:.1f} GFLOP/s ({flops['step_flops'] / t_eval['median'] / rate:.0%}"
-              f" of matmul); keras.io step {t_kio['median']:.3f} s (x{t_kio['median'] / t_eval['median']:.2f} per step)", flush=True)
+        rows.append(
+            {
+                "size": long_side,
+                "shape": shape,
+                "flops": flops,
+                "eval": t_eval,
+                "lbfgs_iteration": per_iteration,
+                "kerasio": t_kio,
+                "kerasio_shape": kio_shape,
+            }
+        )
+        print(
+            f"{shape[1]}x{shape[0]}: eval {t_eval['median']:.3f} s (cpu {t_eval['cpu']:.3f}), L-BFGS iteration "
+            f"{per_iteration:.3f} s, {flops['step_flops'] / 1e9:.1f} GFLOP -> "
+            f"{flops['step_flops'] / t_eval['median'] / 1e9:.1f} GFLOP/s ({flops['step_flops'] / t_eval['median'] / rate:.0%}"
+            f" of matmul); keras.io step {t_kio['median']:.3f} s (x{t_kio['median'] / t_eval['median']:.2f} per step)",
+            flush=True,
+        )
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(args.keep) if args.keep else Path(tmp)
         out.mkdir(parents=True, exist_ok=True)
         default = default_wall(out, args.quick, weights)
-        print(f"default config: {default['wall']:.0f} s wall, {default['cpu']:.0f} CPU s, to "
-              f"{default['summary']['scales'][-1]}", flush=True)
+        print(
+            f"default config: {default['wall']:.0f} s wall, {default['cpu']:.0f} CPU s, to "
+            f"{default['summary']['scales'][-1]}",
+            flush=True,
+        )
 
     if args.quick:
         print("quick run: nothing written")

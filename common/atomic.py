@@ -70,8 +70,9 @@ def atomic_path(path: str | os.PathLike, size_hint: int | None = None) -> Iterat
         written = _size(tmp_path)
         with contextlib.suppress(OSError):  # on a read-only or vanished folder this fails too
             tmp_path.unlink()
-        if isinstance(e, OSError) or (isinstance(e, Exception) and not isinstance(e, SuiteError)
-                                      and errno_of(e) is not None):
+        if isinstance(e, OSError) or (
+            isinstance(e, Exception) and not isinstance(e, SuiteError) and errno_of(e) is not None
+        ):
             raise write_error(path, e, needed, written) from None
         raise
 

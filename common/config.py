@@ -22,8 +22,9 @@ import os
 import sys
 import types
 import typing
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence, TypeVar
+from typing import Any, TypeVar
 
 import tomli_w
 
@@ -183,8 +184,7 @@ def _apply(tree: dict, cls: type, data: Mapping, prefix: str, source: str, merge
         if _is_config_class(hint):
             if not isinstance(value, Mapping):
                 raise ConfigError(
-                    f"{full!r} is a section with keys {', '.join(config_keys(hint))}; "
-                    f"{source} gave the value {value!r}"
+                    f"{full!r} is a section with keys {', '.join(config_keys(hint))}; {source} gave the value {value!r}"
                 )
             _apply(tree[key], hint, value, full + ".", source, merge_dicts)
         elif merge_dicts and _origin(hint) is dict and isinstance(value, Mapping) and isinstance(tree[key], Mapping):

@@ -71,8 +71,9 @@ class WriteError(SuiteError):
 
     exit_code = 3
 
-    def __init__(self, message: str, path=None, cause: str = "other", needed: int | None = None,
-                 free: int | None = None):
+    def __init__(
+        self, message: str, path=None, cause: str = "other", needed: int | None = None, free: int | None = None
+    ):
         super().__init__(message)
         self.path, self.cause, self.needed, self.free = path, cause, needed, free
 

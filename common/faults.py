@@ -29,13 +29,26 @@ from common.errors import OutOfMemoryError, SuiteError, WriteError
 from common.writes import errno_of, write_error
 
 # Bytes per element of the type names TensorFlow prints in its out-of-memory messages.
-_TF_ITEMSIZE = {"float": 4, "double": 8, "half": 2, "bfloat16": 2, "int8": 1, "uint8": 1, "int16": 2,
-                "int32": 4, "int64": 8, "bool": 1, "complex64": 8, "complex128": 16}
+_TF_ITEMSIZE = {
+    "float": 4,
+    "double": 8,
+    "half": 2,
+    "bfloat16": 2,
+    "int8": 1,
+    "uint8": 1,
+    "int16": 2,
+    "int32": 4,
+    "int64": 8,
+    "bool": 1,
+    "complex64": 8,
+    "complex128": 16,
+}
 
 
 @contextlib.contextmanager
-def reporting_faults(kept: Callable[[], str], resume: str, lower: str,
-                     resume_after_oom: str | None = None) -> Iterator[None]:
+def reporting_faults(
+    kept: Callable[[], str], resume: str, lower: str, resume_after_oom: str | None = None
+) -> Iterator[None]:
     """Within the block, a failed write or exhausted memory ends the run as one line with its context.
 
     Args:
@@ -58,7 +71,8 @@ def reporting_faults(kept: Callable[[], str], resume: str, lower: str,
         if not is_out_of_memory(e):
             raise
         raise out_of_memory_error(e, lower).extended(
-            f". {_capital(kept())}; continue with: {resume_after_oom or resume}") from None
+            f". {_capital(kept())}; continue with: {resume_after_oom or resume}"
+        ) from None
 
 
 def is_out_of_memory(exc: BaseException) -> bool:

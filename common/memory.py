@@ -46,9 +46,7 @@ def check_fits(estimate: int, what: str, hint: str, available: int | None = None
     if available is None:
         available = available_bytes()
     if available is not None and estimate > available:
-        raise ConfigError(
-            f"{what} needs about {_gb(estimate)} of memory, but {_gb(available)} is available; {hint}"
-        )
+        raise ConfigError(f"{what} needs about {_gb(estimate)} of memory, but {_gb(available)} is available; {hint}")
 
 
 def _gb(n: int) -> str:

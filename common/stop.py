@@ -19,7 +19,7 @@ import contextlib
 import signal
 import sys
 import threading
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -50,7 +50,9 @@ class StopFlag:
     @property
     def name(self) -> str:
         """How the run was stopped, in words (`"interrupted (Ctrl-C)"`, `"terminated (SIGTERM)"`)."""
-        return {signal.SIGINT: "interrupted (Ctrl-C)", signal.SIGTERM: "terminated (SIGTERM)"}.get(self.signal, "stopped")
+        return {signal.SIGINT: "interrupted (Ctrl-C)", signal.SIGTERM: "terminated (SIGTERM)"}.get(
+            self.signal, "stopped"
+        )
 
     @property
     def signal_name(self) -> str | None:

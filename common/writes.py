@@ -51,8 +51,7 @@ def errno_of(exc: BaseException) -> int | None:
     return None
 
 
-def write_error(path: str | os.PathLike, exc: BaseException, needed: int | None = None,
-                written: int = 0) -> WriteError:
+def write_error(path: str | os.PathLike, exc: BaseException, needed: int | None = None, written: int = 0) -> WriteError:
     """The one-line `WriteError` for a write to `path` that failed with `exc`.
 
     Args:
@@ -77,8 +76,11 @@ def write_error(path: str | os.PathLike, exc: BaseException, needed: int | None 
         free_words = f"{format_bytes(free)} free" if free is not None else "free space unknown"
         return WriteError(f"cannot write {path}: {words} ({detail}{free_words})", path, cause, size or None, free)
     if cause == "gone":
-        return WriteError(f"cannot write {path}: the folder {_missing_folder(path.parent)} is gone (deleted, moved "
-                          "or unmounted)", path, cause)
+        return WriteError(
+            f"cannot write {path}: the folder {_missing_folder(path.parent)} is gone (deleted, moved or unmounted)",
+            path,
+            cause,
+        )
     if words is None:
         text = str(exc).strip()
         words = getattr(exc, "strerror", None) or (text.splitlines()[0][:300] if text else type(exc).__name__)
@@ -87,8 +89,14 @@ def write_error(path: str | os.PathLike, exc: BaseException, needed: int | None 
 
 def not_enough_space(path: str | os.PathLike, needed: int, free: int) -> WriteError:
     """The `WriteError` for a save to `path` that a free-space check stopped before it started."""
-    return WriteError(f"cannot write {path}: not enough space left on the device ({format_bytes(needed)} needed, "
-                      f"{format_bytes(free)} free)", Path(path), "no space", needed, free)
+    return WriteError(
+        f"cannot write {path}: not enough space left on the device ({format_bytes(needed)} needed, "
+        f"{format_bytes(free)} free)",
+        Path(path),
+        "no space",
+        needed,
+        free,
+    )
 
 
 def check_writable(folder: str | os.PathLike, what: str, hint: str = "", create: bool = False) -> Path:

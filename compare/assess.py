@@ -334,17 +334,25 @@ def assess_gan(metrics: dict) -> GanAssessment:
     )  # fmt: skip
 
 
-def _gan_words(verdict: str, checks: tuple[Check, ...], meets_target: bool, fid: float, entropy: float) -> tuple[str, str]:
-    groups = {"degenerate": PIXEL_CHECKS, "collapsed": CLASS_CHECKS, "not_learned": ("fid",),
-              "partly_learned": ("fid", "recall")}
+def _gan_words(
+    verdict: str, checks: tuple[Check, ...], meets_target: bool, fid: float, entropy: float
+) -> tuple[str, str]:
+    groups = {
+        "degenerate": PIXEL_CHECKS,
+        "collapsed": CLASS_CHECKS,
+        "not_learned": ("fid",),
+        "partly_learned": ("fid", "recall"),
+    }
     # Only the checks that decided the verdict; `GanAssessment.failed()` lists all.
     failed = "; ".join(c.text for c in checks if not c.passed and c.name in groups.get(verdict, ()))
     more = "Train longer (more epochs or more training images) and look at the sample grids after each epoch."
     if verdict == "degenerate":
         return (f"The generator has not learned to draw clothing yet; its samples are degenerate: {failed}.", more)
     if verdict == "collapsed":
-        return (f"The generator has collapsed onto a few kinds of clothing: {failed}.",
-                "Train longer, and if the histogram stays narrow, lower the learning rates or use a smaller batch.")
+        return (
+            f"The generator has collapsed onto a few kinds of clothing: {failed}.",
+            "Train longer, and if the histogram stays narrow, lower the learning rates or use a smaller batch.",
+        )
     if verdict == "not_learned":
         return (f"The generator has not learned the distribution yet: {failed}; it is worse than a generator that "
                 f"copies a single class perfectly and draws nothing else.", more)  # fmt: skip
@@ -360,9 +368,11 @@ def _gan_words(verdict: str, checks: tuple[Check, ...], meets_target: bool, fid:
               f"nats): FID {fid:.1f}, entropy {entropy:.2f}.")  # fmt: skip
     fid_text = next(c.text for c in checks if c.name == "fid")
     recall_text = next(c.text for c in checks if c.name == "recall")
-    return (f"The generator has learned the distribution to a useful degree: its samples pass the pixel checks, "
-            f"cover the classes (entropy {entropy:.2f} nats), reach {fid_text}, and {recall_text}. {target}",
-            "" if meets_target else more)
+    return (
+        f"The generator has learned the distribution to a useful degree: its samples pass the pixel checks, "
+        f"cover the classes (entropy {entropy:.2f} nats), reach {fid_text}, and {recall_text}. {target}",
+        "" if meets_target else more,
+    )
 
 
 # --- style transfer -----------------------------------------------------------------------------------

@@ -128,7 +128,9 @@ def to_html(title: str, blocks: Sequence[Block], folder: str | os.PathLike) -> s
             parts.append(f"<p>{inline_html(block.text)}</p>")
         elif isinstance(block, Table):
             head = "".join(f"<th>{inline_html(h)}</th>" for h in block.header)
-            body = "".join("<tr>" + "".join(f"<td>{inline_html(str(c))}</td>" for c in row) + "</tr>" for row in block.rows)
+            body = "".join(
+                "<tr>" + "".join(f"<td>{inline_html(str(c))}</td>" for c in row) + "</tr>" for row in block.rows
+            )
             caption = f"<caption>{inline_html(block.caption)}</caption>" if block.caption else ""
             parts.append(f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
         elif isinstance(block, Figure):

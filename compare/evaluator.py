@@ -34,8 +34,9 @@ import json
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -293,7 +294,9 @@ class Evaluator:
                 f"the evaluator takes uint8 images in [0, 255] (as gan.sample.generate returns), got dtype {images.dtype}"
             )
         if images.ndim != 4 or tuple(images.shape[1:]) != shape or len(images) == 0:
-            raise InputError(f"the evaluator takes images shaped [N, {shape[0]}, {shape[1]}, {shape[2]}], got {images.shape}")
+            raise InputError(
+                f"the evaluator takes images shaped [N, {shape[0]}, {shape[1]}, {shape[2]}], got {images.shape}"
+            )
         return images
 
 
@@ -384,7 +387,10 @@ def train_evaluator(
     test_images, test_labels = load_images(config.dataset, "test", data_dir, config.test_limit)
     model.trainable = False  # frozen from here on
     probs = np.concatenate(
-        [np.asarray(model(test_images[i : i + 500].astype(np.float32), training=False)) for i in range(0, len(test_images), 500)]
+        [
+            np.asarray(model(test_images[i : i + 500].astype(np.float32), training=False))
+            for i in range(0, len(test_images), 500)
+        ]
     )
     accuracy = float(np.mean(probs.argmax(-1) == test_labels))
     info = {
@@ -436,9 +442,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Train (or load from the cache) the Fashion-MNIST classifier whose features the GAN metrics use; "
         "print its test accuracy and file hash.",
     )
-    parser.add_argument("--cache-dir", metavar="DIR", help=f"cache folder (default: {default_cache_dir()}; env COMPARE_CACHE_DIR)")
+    parser.add_argument(
+        "--cache-dir", metavar="DIR", help=f"cache folder (default: {default_cache_dir()}; env COMPARE_CACHE_DIR)"
+    )
     parser.add_argument("--data-dir", metavar="DIR", help="folder with the Fashion-MNIST .gz files")
-    parser.add_argument("--limit", type=int, metavar="N", help="train on the first N images (quick runs; a different evaluator)")
+    parser.add_argument(
+        "--limit", type=int, metavar="N", help="train on the first N images (quick runs; a different evaluator)"
+    )
     parser.add_argument("--epochs", type=int, metavar="N", help="training epochs (a different evaluator)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override an evaluator setting, e.g. learning_rate=1e-3; repeatable")  # fmt: skip

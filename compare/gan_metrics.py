@@ -30,7 +30,7 @@ import dataclasses
 import itertools
 import os
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -374,9 +374,9 @@ def evaluate_generator(
         `{"n", "seed", "reference", "evaluator", "generated", "real_floor", "inception_fid",
         "assessment", "seconds"}`; `assessment` is `compare.assess.assess_gan` of the rest, as a dict.
     """
-    from gan.sample import generate
     from compare.assess import assess_gan
     from compare.inception import find_weights, inception_fid
+    from gan.sample import generate
 
     say = progress or (lambda message: None)
     start = time.perf_counter()

@@ -14,8 +14,8 @@ are never downloaded: without them the Inception FID is reported as skipped, wit
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 
@@ -78,7 +78,10 @@ def inception_fid(generated: np.ndarray, reference: np.ndarray, environ: Mapping
             include_top=False, weights=str(path), pooling="avg", input_shape=(INPUT_SIZE, INPUT_SIZE, 3)
         )
     except Exception as e:  # noqa: BLE001 - a broken file is reported, not fatal
-        return {"status": "skipped", "reason": f"{path} is not Inception-v3 no-top weights ({type(e).__name__}: {e})"[:300]}
+        return {
+            "status": "skipped",
+            "reason": f"{path} is not Inception-v3 no-top weights ({type(e).__name__}: {e})"[:300],
+        }
     fid = fid_from_features(inception_features(model, generated), inception_features(model, reference))
     return {"status": "measured", "fid": fid, "n_generated": len(generated), "n_reference": len(reference),
             "weights": f"{path} ({how})"}  # fmt: skip

@@ -17,8 +17,8 @@ Usage:
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from common.atomic import write_json
 from common.cli import ArgumentParser, run_cli
@@ -76,8 +76,8 @@ def measure_run(
     """
     from compare import gan_metrics
     from compare.evaluator import EvaluatorConfig, load_evaluator
-    from gan.sample import load_generator
     from gan.data import FASHION_MNIST_CLASSES
+    from gan.sample import load_generator
 
     run_dir = Path(run_dir)
     if not 2 <= n <= MAX_N:
@@ -96,7 +96,16 @@ def measure_run(
     result = {"run": str(run_dir)}
     result.update(
         gan_metrics.evaluate_generator(
-            generator, evaluator, reference, n, seed, data_dir, floor, inception, names, kid_subsets,
+            generator,
+            evaluator,
+            reference,
+            n,
+            seed,
+            data_dir,
+            floor,
+            inception,
+            names,
+            kid_subsets,
             progress=progress,
         )
     )
@@ -148,11 +157,24 @@ def metric_rows(result: dict) -> list[tuple[str, str, str, str]]:
     rows = [r for r in rows if r is not None]
     cc = result.get("class_consistency")
     if cc:
-        rows.append(("class consistency", f"{cc['generated']['overall']:.3f}", f"{cc['real_test']['overall']:.3f}",
-                     "higher is better; the evaluator's accuracy on the class asked for (real data: on test images)"))
+        rows.append(
+            (
+                "class consistency",
+                f"{cc['generated']['overall']:.3f}",
+                f"{cc['real_test']['overall']:.3f}",
+                "higher is better; the evaluator's accuracy on the class asked for (real data: on test images)",
+            )
+        )
     inc = result.get("inception_fid", {})
     if inc.get("status") == "measured":
-        rows.append(("Inception FID", f"{inc['fid']:.3f}", "-", f"lower is better; 299 px, {inc['n_generated']} vs {inc['n_reference']}"))
+        rows.append(
+            (
+                "Inception FID",
+                f"{inc['fid']:.3f}",
+                "-",
+                f"lower is better; 299 px, {inc['n_generated']} vs {inc['n_reference']}",
+            )
+        )
     else:
         rows.append(("Inception FID", "skipped", "-", inc.get("reason", "not measured")))
     return rows
@@ -195,14 +217,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("run", metavar="RUN_DIR", help="a GAN run directory (holding generator.keras)")
     parser.add_argument("--n", type=int, default=DEFAULT_N, help=f"images to generate (default: {DEFAULT_N})")
     parser.add_argument("--seed", type=int, default=0, help="seed of the latent draw and the metrics (default: 0)")
-    parser.add_argument("--cache-dir", metavar="DIR", help="evaluator cache folder (default: env COMPARE_CACHE_DIR or ~/.cache/gen-art-suite/compare)")
+    parser.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="evaluator cache folder (default: env COMPARE_CACHE_DIR or ~/.cache/gen-art-suite/compare)",
+    )
     parser.add_argument("--data-dir", metavar="DIR", help="folder with the Fashion-MNIST .gz files")
     parser.add_argument("--no-floor", action="store_true", help="skip the real-data floor")
     parser.add_argument("--no-inception", action="store_true", help="do not try the Inception FID")
     parser.add_argument("--kid-subsets", type=int, default=100, help="KID subsets (default: 100)")
-    parser.add_argument("--evaluator", dest="evaluator_overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="evaluator setting (a different, separately cached evaluator), e.g. train_limit=512; repeatable")
-    parser.add_argument("--reference-limit", type=int, metavar="N", help="use only the first N test images (quick checks)")
+    parser.add_argument(
+        "--evaluator",
+        dest="evaluator_overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="evaluator setting (a different, separately cached evaluator), e.g. train_limit=512; repeatable",
+    )
+    parser.add_argument(
+        "--reference-limit", type=int, metavar="N", help="use only the first N test images (quick checks)"
+    )
     args = parser.parse_args(argv)
     configure_tensorflow()
 

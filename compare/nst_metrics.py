@@ -35,8 +35,8 @@ import dataclasses
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -197,8 +197,9 @@ class NSTScorer:
             style_layers[k] = loss * style_balance(a)
         mse = float(content_loss(feats[CONTENT_LAYER], targets.content, normalize=True))
         swd_layers = {
-            k: sliced_wasserstein(feats[k].reshape(-1, feats[k].shape[-1]), targets.style_features[k],
-                                  self.projections, self.seed + i)  # fmt: skip
+            k: sliced_wasserstein(
+                feats[k].reshape(-1, feats[k].shape[-1]), targets.style_features[k], self.projections, self.seed + i
+            )  # fmt: skip
             for i, k in enumerate(STYLE_LAYERS)
         }
         return {
@@ -265,7 +266,13 @@ def format_scores(names: Sequence[str], scores: Sequence[dict]) -> str:
     """A plain-text table: one row per image."""
     header = ("image", "style distance", "content distance", "content MSE", "SWD")
     rows = [header] + [
-        (str(n), f"{s['style_distance']:.4f}", f"{s['content_distance']:.4f}", f"{s['content_mse']:.2f}", f"{s['swd']:.4f}")
+        (
+            str(n),
+            f"{s['style_distance']:.4f}",
+            f"{s['content_distance']:.4f}",
+            f"{s['content_mse']:.2f}",
+            f"{s['swd']:.4f}",
+        )
         for n, s in zip(names, scores)
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
@@ -288,9 +295,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="stylized image files to score")
     parser.add_argument("--content", required=True, metavar="PATH", help="the content image")
     parser.add_argument("--style", required=True, metavar="PATH", help="the style image")
-    parser.add_argument("--weights", metavar="PATH|none", help="VGG19 weights (default: env NST_VGG19_WEIGHTS, then Keras's imagenet)")
-    parser.add_argument("--size", type=int, default=EVAL_SIZE, help=f"evaluation long side in px (default: {EVAL_SIZE})")
-    parser.add_argument("--projections", type=int, default=SWD_PROJECTIONS, help=f"SWD directions per layer (default: {SWD_PROJECTIONS})")
+    parser.add_argument(
+        "--weights", metavar="PATH|none", help="VGG19 weights (default: env NST_VGG19_WEIGHTS, then Keras's imagenet)"
+    )
+    parser.add_argument(
+        "--size", type=int, default=EVAL_SIZE, help=f"evaluation long side in px (default: {EVAL_SIZE})"
+    )
+    parser.add_argument(
+        "--projections",
+        type=int,
+        default=SWD_PROJECTIONS,
+        help=f"SWD directions per layer (default: {SWD_PROJECTIONS})",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the SWD directions (default: 0)")
     parser.add_argument("--json", metavar="FILE", help="also write the scores as JSON to FILE")
     args = parser.parse_args(argv)

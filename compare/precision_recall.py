@@ -31,9 +31,7 @@ def knn_radii(features: np.ndarray, k: int = 3, batch_size: int = 1000) -> np.nd
     return radii
 
 
-def manifold_coverage(
-    manifold: np.ndarray, radii: np.ndarray, queries: np.ndarray, batch_size: int = 1000
-) -> float:
+def manifold_coverage(manifold: np.ndarray, radii: np.ndarray, queries: np.ndarray, batch_size: int = 1000) -> float:
     """The fraction of `queries` [M, D] inside the union of balls (manifold [N, D], radii [N])."""
     queries = np.asarray(queries, np.float64)
     manifold = np.asarray(manifold, np.float64)

@@ -44,7 +44,11 @@ def read_csv(path: Path) -> list[dict]:
                         continue
                     try:
                         number = float(value)
-                        row[key] = int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
+                        row[key] = (
+                            int(number)
+                            if number.is_integer() and "." not in value and "e" not in value.lower()
+                            else number
+                        )
                     except (TypeError, ValueError):
                         row[key] = value
                 rows.append(row)
@@ -89,9 +93,7 @@ class GanRun:
         if not path.is_dir():
             raise InputError(f"--gan {path} is not a folder; pass a run directory of python -m gan.train")
         if not (path / GanFiles.GENERATOR).is_file():
-            raise InputError(
-                f"--gan {path} holds no {GanFiles.GENERATOR}; pass a finished run of python -m gan.train"
-            )
+            raise InputError(f"--gan {path} holds no {GanFiles.GENERATOR}; pass a finished run of python -m gan.train")
         grids = sorted(
             ((_number(p.stem), p) for p in (path / GanFiles.SAMPLES_DIR).glob(GanFiles.SAMPLE_GLOB)),
             key=lambda t: t[0],
@@ -146,17 +148,17 @@ class NstRun:
             raise InputError(f"--nst {path} is not a folder; pass a run directory of python -m nst.transfer")
         final = path / NstFiles.FINAL
         if not final.is_file():
-            raise InputError(
-                f"--nst {path} holds no {NstFiles.FINAL}; pass a finished run of python -m nst.transfer"
-            )
+            raise InputError(f"--nst {path} holds no {NstFiles.FINAL}; pass a finished run of python -m nst.transfer")
         summary = NstSummary.read(path)
         frames = sorted((path / NstFiles.FRAMES_DIR).glob("*.png"), key=lambda p: _number(p.stem))
         found_content, found_styles = _inputs_from(path)
         content_path = Path(content) if content else found_content
         styles = [Path(style)] if style else found_styles
         if content_path is None or not styles:
-            raise InputError(f"the style transfer run {path} does not name its content and style images; "
-                             "pass --nst-content PATH and --nst-style PATH")
+            raise InputError(
+                f"the style transfer run {path} does not name its content and style images; "
+                "pass --nst-content PATH and --nst-style PATH"
+            )
         for label, p in [("content", content_path)] + [("style", s) for s in styles]:
             if p is not None and not p.is_file():
                 raise InputError(

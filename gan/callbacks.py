@@ -31,11 +31,11 @@ import keras
 import numpy as np
 
 from common.atomic import atomic_path, write_text
+from common.diskspace import variables_nbytes
 from common.images import load_png, make_grid, save_gif, save_png
 from common.plots import Panel, plot_panels
 from common.runformat import GanFiles
 from common.stop import StopFlag
-from common.diskspace import variables_nbytes
 from gan.sample import grid_images
 
 HISTORY_COLUMNS = ("epoch", "d_loss", "g_loss", "d_real", "d_fake", "seconds")

@@ -74,7 +74,9 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     return np.frombuffer(data, np.uint8, offset=header).reshape(shape)
 
 
-def load_fashion_mnist(split: str = "train", data_dir: str | os.PathLike | None = None) -> tuple[np.ndarray, np.ndarray]:
+def load_fashion_mnist(
+    split: str = "train", data_dir: str | os.PathLike | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Loads one split of Fashion-MNIST from the first source that has it (see the module doc).
 
     Args:

@@ -15,8 +15,8 @@ import time
 import keras
 import numpy as np
 
-from common.live import DisplayFn, LivePicture, ipython_display, render
 from common.images import make_grid
+from common.live import DisplayFn, LivePicture, ipython_display, render
 from gan.sample import generate
 
 _DEFAULT = object()
@@ -39,7 +39,9 @@ class LiveSamples(keras.callbacks.Callback):
         captions: the caption of each frame.
     """
 
-    def __init__(self, n: int = 36, seed: int = 0, every: int = 1, scale: int = 2, display: DisplayFn | None = _DEFAULT):
+    def __init__(
+        self, n: int = 36, seed: int = 0, every: int = 1, scale: int = 2, display: DisplayFn | None = _DEFAULT
+    ):
         super().__init__()
         if n < 1 or every < 1 or scale < 1:
             raise ValueError(f"n, every and scale must be positive, got n={n}, every={every}, scale={scale}")

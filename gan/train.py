@@ -144,7 +144,9 @@ def train(
         checkpointer,
     ]
     if config.output.tensorboard:
-        callback_list.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / GanFiles.TENSORBOARD_DIR), write_graph=False))
+        callback_list.append(
+            keras.callbacks.TensorBoard(log_dir=str(run_dir / GanFiles.TENSORBOARD_DIR), write_graph=False)
+        )
     callback_list += list(callbacks)
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
@@ -311,9 +313,7 @@ def _remove_temporaries(run_dir: Path) -> None:
                     path.unlink(missing_ok=True)
 
 
-def write_summary(
-    config: GANConfig, run_dir: Path, gan, images, epochs_done: int, fit_seconds: float
-) -> GanSummary:
+def write_summary(config: GANConfig, run_dir: Path, gan, images, epochs_done: int, fit_seconds: float) -> GanSummary:
     """Writes `summary.json` (`common.runformat.GanSummary`), the figures `compare/` reads, and returns it."""
     from gan.callbacks import read_history
     from gan.sample import generate

@@ -114,8 +114,9 @@ class LossConfig:
                 if not (weight >= 0.0 and math.isfinite(weight)):
                     raise ValueError(f"loss.{table}.{layer} must be a non-negative number, got {weight}")
         if not self.tv_exponent >= 1.0:
-            raise ValueError(f"loss.tv_exponent must be at least 1 (its gradient is infinite at 0 below 1), "
-                             f"got {self.tv_exponent}")
+            raise ValueError(
+                f"loss.tv_exponent must be at least 1 (its gradient is infinite at 0 below 1), got {self.tv_exponent}"
+            )
         if self.balance and not self.normalize:
             raise ValueError("loss.balance needs loss.normalize = true (the keras.io scale is not balanced)")
 

@@ -43,8 +43,16 @@ MAX_ASPECT = 64
 FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF", "PPM")
 """Pillow format names `load_image` opens (JPEG covers MPO, PPM covers PGM/PBM)."""
 
-_SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".bmp": "BMP",
-                 ".tif": "TIFF", ".tiff": "TIFF", ".gif": "GIF"}
+_SAVE_FORMATS = {
+    ".png": "PNG",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".webp": "WEBP",
+    ".bmp": "BMP",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+    ".gif": "GIF",
+}
 
 
 class ImageNotice(UserWarning):
@@ -237,8 +245,9 @@ def _exif_transpose(image: Image.Image, path: Path) -> Image.Image:
     try:
         return ImageOps.exif_transpose(image)
     except Exception as e:  # noqa: BLE001 - a broken EXIF block should not lose a good picture
-        warnings.warn(f"{path}: EXIF orientation unreadable ({e}); using the pixels as stored", ImageNotice,
-                      stacklevel=3)
+        warnings.warn(
+            f"{path}: EXIF orientation unreadable ({e}); using the pixels as stored", ImageNotice, stacklevel=3
+        )
         return image
 
 

@@ -40,8 +40,13 @@ class LiveStylize:
         frames: `(step, uint8 [H, W, 3])` of every image shown.
     """
 
-    def __init__(self, title: str = "", curves=("total", "content", "style"), display: DisplayFn | None = _DEFAULT,
-                 then: Callable[[StepRecord], None] | None = None):
+    def __init__(
+        self,
+        title: str = "",
+        curves=("total", "content", "style"),
+        display: DisplayFn | None = _DEFAULT,
+        then: Callable[[StepRecord], None] | None = None,
+    ):
         unknown = [c for c in curves if c not in ("total", "content", "style", "tv")]
         if unknown:
             raise ValueError(f"unknown loss curve(s) {unknown}; choose from total, content, style, tv")
@@ -51,7 +56,9 @@ class LiveStylize:
         self.frames: list[tuple[int, np.ndarray]] = []
 
     def __call__(self, record: StepRecord) -> None:
-        self.history.append(dataclasses.replace(record, image=None, checkpoint=None))  # keep the numbers, not the pixels
+        self.history.append(
+            dataclasses.replace(record, image=None, checkpoint=None)
+        )  # keep the numbers, not the pixels
         if record.image is not None:
             image = np.clip(np.rint(record.image), 0, 255).astype(np.uint8)
             self.frames.append((record.step, image))
@@ -67,6 +74,8 @@ class LiveStylize:
         """The text drawn above the picture of `record`."""
         height, width = record.shape
         where = f"scale {record.scale + 1}/{record.num_scales} ({width}x{height} px), " if record.num_scales > 1 else ""
-        line = (f"{where}iteration {record.iteration}/{record.iterations}: total {record.total:.4g} "
-                f"(content {record.content:.3g}, style {record.style:.3g}, tv {record.tv:.2g}), {record.seconds:.0f} s")
+        line = (
+            f"{where}iteration {record.iteration}/{record.iterations}: total {record.total:.4g} "
+            f"(content {record.content:.3g}, style {record.style:.3g}, tv {record.tv:.2g}), {record.seconds:.0f} s"
+        )
         return f"{self.title}\n{line}" if self.title else line

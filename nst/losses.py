@@ -28,7 +28,7 @@ content and style are sums over layers with per-layer weights.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -129,8 +129,9 @@ def style_balance(target_gram) -> float:
     return 1.0 / energy if energy > 0 else 1.0
 
 
-def style_loss(grams: Mapping, targets: Mapping, layer_weights: Mapping[str, float], normalize: bool = True,
-               image_pixels=None):
+def style_loss(
+    grams: Mapping, targets: Mapping, layer_weights: Mapping[str, float], normalize: bool = True, image_pixels=None
+):
     """Weighted sum over layers of `style_layer_loss`.
 
     Args:

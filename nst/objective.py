@@ -10,7 +10,7 @@ it is traced once per `Objective` and never again, whatever the scale.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -75,8 +75,12 @@ class Objective:
             # Each layer's loss divided by its value for an all-zero generated feature map.
             content_factors = {k: tf.constant(losses.content_balance(t)) for k, t in content_targets.items()}
             style_factors = {k: tf.constant(losses.style_balance(g)) for k, g in style_targets.items()}
-        self._targets = (content_targets, {k: tf.convert_to_tensor(v, tf.float32) for k, v in style_targets.items()},
-                         content_factors, style_factors)
+        self._targets = (
+            content_targets,
+            {k: tf.convert_to_tensor(v, tf.float32) for k, v in style_targets.items()},
+            content_factors,
+            style_factors,
+        )
 
     def __call__(self, image):
         """Loss terms and gradient at `image`.

@@ -99,18 +99,30 @@ class Checkpoint:
         Raises:
             WriteError: it will not fit in the free space, or the write failed; the old file stays whole.
         """
-        fields = [f.name for f in dataclasses.fields(StepRecord) if f.name not in ("image", "checkpoint", "message", "shape")]
+        fields = [
+            f.name for f in dataclasses.fields(StepRecord) if f.name not in ("image", "checkpoint", "message", "shape")
+        ]
         table = np.array([[getattr(r, f) for f in fields] + list(r.shape) for r in self.history], np.float64)
-        meta = {"scale": self.scale, "iteration": self.iteration, "lr_factor": self.lr_factor,
-                "history_fields": fields + ["height", "width"], "messages": [r.message for r in self.history],
-                "optimizer_keys": list(self.optimizer)}
+        meta = {
+            "scale": self.scale,
+            "iteration": self.iteration,
+            "lr_factor": self.lr_factor,
+            "history_fields": fields + ["height", "width"],
+            "messages": [r.message for r in self.history],
+            "optimizer_keys": list(self.optimizer),
+        }
         arrays = {f"opt_{i}": np.asarray(v) for i, v in enumerate(self.optimizer.values())}
         path = Path(path)
         size = 4 * np.size(self.image) + table.nbytes + sum(a.nbytes for a in arrays.values())  # for the space check
         with atomic_path(path, size_hint=size) as tmp:
             with open(tmp, "wb") as f:
-                np.savez(f, image=np.asarray(self.image, np.float32), history=table.reshape(-1, len(fields) + 2),
-                         meta=np.array(json.dumps(meta)), **arrays)
+                np.savez(
+                    f,
+                    image=np.asarray(self.image, np.float32),
+                    history=table.reshape(-1, len(fields) + 2),
+                    meta=np.array(json.dumps(meta)),
+                    **arrays,
+                )
         return path
 
     @classmethod
@@ -135,8 +147,9 @@ class Checkpoint:
                 ints = {k: int(v) for k, v in values.items() if k not in _FLOAT_FIELDS}
                 floats = {k: float(v) for k, v in values.items() if k in _FLOAT_FIELDS}
                 history.append(StepRecord(shape=shape, message=message, **ints, **floats))
-            return cls(int(meta["scale"]), int(meta["iteration"]), image, optimizer, float(meta["lr_factor"]),
-                       tuple(history))
+            return cls(
+                int(meta["scale"]), int(meta["iteration"]), image, optimizer, float(meta["lr_factor"]), tuple(history)
+            )
         except FileNotFoundError:
             raise InputError(f"no saved state at {path}") from None
         except Exception as e:  # noqa: BLE001 - zip, JSON and key errors all mean the same to a user

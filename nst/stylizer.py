@@ -19,7 +19,7 @@ import dataclasses
 import math
 import os
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -171,7 +171,9 @@ def stylize(
 
     for scale in scales[start_scale:]:
         style_side = max(16, round(config.image.style_scale * max(scale.shape)))
-        scaled_styles = [resize(s, _fit_min_side(fit_long_side(s.shape[:2], style_side), extractor.min_side)) for s in styles]
+        scaled_styles = [
+            resize(s, _fit_min_side(fit_long_side(s.shape[:2], style_side), extractor.min_side)) for s in styles
+        ]
         objective.set_targets(resize(work_content, scale.shape), scaled_styles, blend)
         if image is None:
             image = _init_image(config, resize(work_content, scale.shape), scaled_styles[0], rng)
@@ -182,10 +184,18 @@ def stylize(
         def report(iteration: int, terms: dict, get_image, get_state, message=None, scale=scale) -> None:
             ask = iteration % config.output.save_every == 0 or iteration == scale.iterations
             record = StepRecord(
-                scale=scale.index, num_scales=len(scales), shape=scale.shape, iteration=iteration,
-                iterations=scale.iterations, step=scale.first_step + iteration, total_steps=total_steps,
-                content=terms["content"], style=terms["style"], tv=terms["tv"],
-                total=terms["content"] + terms["style"] + terms["tv"], seconds=time.perf_counter() - clock_start,
+                scale=scale.index,
+                num_scales=len(scales),
+                shape=scale.shape,
+                iteration=iteration,
+                iterations=scale.iterations,
+                step=scale.first_step + iteration,
+                total_steps=total_steps,
+                content=terms["content"],
+                style=terms["style"],
+                tv=terms["tv"],
+                total=terms["content"] + terms["style"] + terms["tv"],
+                seconds=time.perf_counter() - clock_start,
                 message=message,
             )
             history.append(record)
@@ -196,21 +206,32 @@ def stylize(
             if ask:
                 pixels = get_image()
                 state = get_state()
-                checkpoint = Checkpoint(scale.index, iteration, pixels.copy(), state["optimizer"], state["lr_factor"],
-                                        tuple(history))
+                checkpoint = Checkpoint(
+                    scale.index, iteration, pixels.copy(), state["optimizer"], state["lr_factor"], tuple(history)
+                )
                 record = dataclasses.replace(record, image=to_output(pixels), checkpoint=checkpoint)
             callback(record)
 
         run = _run_lbfgs if config.optimizer.name == "lbfgs" else _run_first_order
-        outcome = run(objective, image, start_iteration, scale, config, report, should_stop or (lambda: False),
-                      opt_state, lr_factor)
+        outcome = run(
+            objective,
+            image,
+            start_iteration,
+            scale,
+            config,
+            report,
+            should_stop or (lambda: False),
+            opt_state,
+            lr_factor,
+        )
         image, lr_factor = outcome.image, outcome.lr_factor
         messages.extend(m for m in outcome.messages if m not in messages)
         start_iteration, opt_state = 0, None
         if outcome.stopped:
             stopped = True
-            checkpoint = Checkpoint(scale.index, outcome.iteration, image.copy(), outcome.optimizer, lr_factor,
-                                    tuple(history))
+            checkpoint = Checkpoint(
+                scale.index, outcome.iteration, image.copy(), outcome.optimizer, lr_factor, tuple(history)
+            )
             return StylizeResult(to_output(image), tuple(history), False, checkpoint, tuple(messages))
     assert not stopped
     return StylizeResult(to_output(image), tuple(history), True, None, tuple(messages))
@@ -275,8 +296,12 @@ def _run_lbfgs(objective, image, start, scale, config, report, should_stop, opt_
         x = np.array(intermediate_result.x, np.float64)
         state["iteration"] += 1
         state["x"] = x
-        report(state["iteration"], terms_at(x), lambda: x.reshape(image.shape).astype(np.float32),
-               lambda: {"optimizer": {}, "lr_factor": lr_factor})
+        report(
+            state["iteration"],
+            terms_at(x),
+            lambda: x.reshape(image.shape).astype(np.float32),
+            lambda: {"optimizer": {}, "lr_factor": lr_factor},
+        )
         if should_stop():
             state["stop"] = True
             raise StopIteration
@@ -289,23 +314,36 @@ def _run_lbfgs(objective, image, start, scale, config, report, should_stop, opt_
         remaining = scale.iterations - before
         try:
             scipy.optimize.minimize(
-                fun, state["x"], jac=True, method="L-BFGS-B", bounds=scipy.optimize.Bounds(0.0, 255.0),
+                fun,
+                state["x"],
+                jac=True,
+                method="L-BFGS-B",
+                bounds=scipy.optimize.Bounds(0.0, 255.0),
                 callback=callback,
-                options={"maxiter": remaining, "maxfun": 2 * remaining + 20, "maxcor": config.optimizer.lbfgs_memory,
-                         "ftol": 0.0, "gtol": 0.0},
+                options={
+                    "maxiter": remaining,
+                    "maxfun": 2 * remaining + 20,
+                    "maxcor": config.optimizer.lbfgs_memory,
+                    "ftol": 0.0,
+                    "gtol": 0.0,
+                },
             )
         except _NonFinite as e:
-            message = (f"non-finite loss ({e.args[0]}) at scale {scale.index + 1} iteration {state['iteration'] + 1}; "
-                       f"restored the last good image and stopped (lower the loss weights or check the inputs)")
+            message = (
+                f"non-finite loss ({e.args[0]}) at scale {scale.index + 1} iteration {state['iteration'] + 1}; "
+                f"restored the last good image and stopped (lower the loss weights or check the inputs)"
+            )
             messages.append(message)
-            return _Outcome(state["x"].reshape(image.shape).astype(np.float32), state["iteration"], True, {},
-                            lr_factor, messages)
+            return _Outcome(
+                state["x"].reshape(image.shape).astype(np.float32), state["iteration"], True, {}, lr_factor, messages
+            )
         if state["iteration"] == before:
             restarts += 1
             if restarts >= 2:
                 break  # converged (or the line search cannot progress): this scale is done
-    return _Outcome(state["x"].reshape(image.shape).astype(np.float32), state["iteration"], state["stop"], {},
-                    lr_factor, messages)
+    return _Outcome(
+        state["x"].reshape(image.shape).astype(np.float32), state["iteration"], state["stop"], {}, lr_factor, messages
+    )
 
 
 def _run_first_order(objective, image, start, scale, config, report, should_stop, opt_state, lr_factor) -> _Outcome:
@@ -337,12 +375,16 @@ def _run_first_order(objective, image, start, scale, config, report, should_stop
         if not (math.isfinite(float(total)) and bool(tf.reduce_all(tf.math.is_finite(grad)))):
             nonfinite += 1
             if nonfinite > _MAX_NONFINITE:
-                messages.append(f"non-finite loss again at scale {scale.index + 1} iteration {iteration + 1}; "
-                                f"stopped with the last good image (lower the weights or the learning rate)")
+                messages.append(
+                    f"non-finite loss again at scale {scale.index + 1} iteration {iteration + 1}; "
+                    f"stopped with the last good image (lower the weights or the learning rate)"
+                )
                 return _Outcome(pixels.numpy()[0], iteration, True, optimizer_state()["optimizer"], lr_factor, messages)
             lr_factor *= 0.1
-            messages.append(f"non-finite loss at scale {scale.index + 1} iteration {iteration + 1}; kept the last good "
-                            f"image and lowered the learning rate 10x (now x{lr_factor:g})")
+            messages.append(
+                f"non-finite loss at scale {scale.index + 1} iteration {iteration + 1}; kept the last good "
+                f"image and lowered the learning rate 10x (now x{lr_factor:g})"
+            )
             continue  # the pixels were not changed by the failed step
         if cfg.name == "sgd" and config.loss.normalize:
             # Normalized losses are means over pixels, so their gradient shrinks as 1 / (H * W);
@@ -356,8 +398,13 @@ def _run_first_order(objective, image, start, scale, config, report, should_stop
             pixels.assign(np.asarray(image, np.float32)[None])
         image = pixels.numpy()[0]
         iteration += 1
-        report(iteration, _terms(terms), lambda: image.copy(), optimizer_state,  # noqa: B023 - called at once
-               messages[-1] if nonfinite and messages else None)
+        report(
+            iteration,
+            _terms(terms),
+            lambda: image.copy(),  # noqa: B023 - called at once, inside this iteration
+            optimizer_state,
+            messages[-1] if nonfinite and messages else None,
+        )
         nonfinite = 0
         if should_stop():
             return _Outcome(image, iteration, True, optimizer_state()["optimizer"], lr_factor, messages)
@@ -391,8 +438,10 @@ def _blend_weights(weights: Sequence[float], count: int) -> list[float]:
     if not weights:
         return [1.0 / count] * count
     if len(weights) != count:
-        raise ConfigError(f"image.style_blend_weights has {len(weights)} values for {count} style images; "
-                          f"give one weight per style image")
+        raise ConfigError(
+            f"image.style_blend_weights has {len(weights)} values for {count} style images; "
+            f"give one weight per style image"
+        )
     total = float(sum(weights))
     return [w / total for w in weights]
 
@@ -409,8 +458,9 @@ def _check_extractor(extractor, config: NSTConfig) -> None:
     if missing:
         raise ConfigError(f"the feature extractor lacks layer(s) {', '.join(missing)} that the config's losses use")
     if extractor.pooling != config.loss.pooling:
-        raise ConfigError(f"the feature extractor uses {extractor.pooling} pooling, the config asks for "
-                          f"{config.loss.pooling}")
+        raise ConfigError(
+            f"the feature extractor uses {extractor.pooling} pooling, the config asks for {config.loss.pooling}"
+        )
 
 
 def _check_resume(resume: Checkpoint, scales: list[Scale]) -> None:

@@ -39,9 +39,9 @@ from common.atomic import write_json, write_text
 from common.cli import ArgumentParser, add_config_arguments, resolve_resume, run_cli
 from common.config import load_config, save_config
 from common.errors import ConfigError, InputError, OutputError, TrainingError
+from common.faults import reporting_faults
 from common.images import evenly_spaced, save_gif
 from common.plots import Panel, plot_panels
-from common.faults import reporting_faults
 from common.rundir import create_run_dir
 from common.runformat import NstFiles, NstScale, NstSummary
 from common.stop import StopFlag
@@ -60,23 +60,42 @@ def build_parser() -> argparse.ArgumentParser:
         description="Neural style transfer (Gatys et al. 2015) on VGG19. With no images, uses the bundled "
         "Tuebingen photo and van Gogh's Starry Night.",
     )
-    parser.add_argument("images", nargs="*", metavar="CONTENT STYLE", help="the content image, then one or more style images")
+    parser.add_argument(
+        "images", nargs="*", metavar="CONTENT STYLE", help="the content image, then one or more style images"
+    )
     parser.add_argument("--style", nargs="+", default=[], metavar="IMAGE", help="more style images (blended)")
-    parser.add_argument("-o", dest="output", metavar="FILE", help="also write the final image to FILE (.png, .jpg, ...)")
+    parser.add_argument(
+        "-o", dest="output", metavar="FILE", help="also write the final image to FILE (.png, .jpg, ...)"
+    )
     add_config_arguments(parser, "configs/nst/default.toml (the built-in defaults)", "loss.style_weight=100")
     parser.add_argument("--size", type=int, metavar="N", help="output long side in pixels (image.size)")
     parser.add_argument("--iterations", type=int, metavar="N", help="iterations at every scale (optimizer.iterations)")
     parser.add_argument("--optimizer", choices=["lbfgs", "adam", "sgd"], help="optimizer.name")
-    parser.add_argument("--weights", metavar="PATH|none", help="VGG19 weights file, or none for random weights "
-                        "(default: $NST_VGG19_WEIGHTS, then Keras's imagenet cache/download)")
+    parser.add_argument(
+        "--weights",
+        metavar="PATH|none",
+        help="VGG19 weights file, or none for random weights "
+        "(default: $NST_VGG19_WEIGHTS, then Keras's imagenet cache/download)",
+    )
     parser.add_argument("--save-every", type=int, metavar="K", help="save a frame and the state every K iterations")
-    parser.add_argument("--preserve-colors", nargs="?", const="luminance", choices=["none", "luminance", "histogram"],
-                        help="keep the content's colours (default method: luminance)")
-    parser.add_argument("--style-weights", nargs="+", type=float, metavar="W", help="blend weights, one per style image")
+    parser.add_argument(
+        "--preserve-colors",
+        nargs="?",
+        const="luminance",
+        choices=["none", "luminance", "histogram"],
+        help="keep the content's colours (default method: luminance)",
+    )
+    parser.add_argument(
+        "--style-weights", nargs="+", type=float, metavar="W", help="blend weights, one per style image"
+    )
     parser.add_argument("--style-scale", type=float, metavar="S", help="style image size relative to the output")
     parser.add_argument("--init", choices=["content", "noise", "mixed", "style"], help="init.kind")
-    parser.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run in RUN_DIR with its saved "
-                        "config and images (repeated flags and images must resolve to those)")
+    parser.add_argument(
+        "--resume",
+        metavar="RUN_DIR",
+        help="continue an interrupted run in RUN_DIR with its saved "
+        "config and images (repeated flags and images must resolve to those)",
+    )
     return parser
 
 
@@ -111,8 +130,10 @@ def _run(args) -> int:
     style_size = max(side, round(config.image.style_scale * config.image.size))
     styles = [load_image(p, style_size, min_side=side) for p in style_paths]
     if config.image.style_blend_weights and len(config.image.style_blend_weights) != len(styles):
-        raise ConfigError(f"--style-weights has {len(config.image.style_blend_weights)} values for {len(styles)} "
-                          f"style images; give one per style image")
+        raise ConfigError(
+            f"--style-weights has {len(config.image.style_blend_weights)} values for {len(styles)} "
+            f"style images; give one per style image"
+        )
     from nst.stylizer import plan_scales
     from nst.weights import resolve_weights
 
@@ -135,18 +156,23 @@ def _run(args) -> int:
     # last saved state stays whole (common.faults).
     saved = {"step": 0}  # the step state.npz holds, kept up to date by _stylize_into
     faults = reporting_faults(
-        kept=lambda: (f"the state at step {saved['step']} is kept in {run_dir}" if saved["step"]
-                      else f"no state was saved yet in {run_dir}"),
+        kept=lambda: (
+            f"the state at step {saved['step']} is kept in {run_dir}"
+            if saved["step"]
+            else f"no state was saved yet in {run_dir}"
+        ),
         resume=f"python -m {PROG} --resume {run_dir}",
         lower=f"lower --size (now {config.image.size}) in a new run, or close other programs",
     )
     with faults:
-        return _stylize_into(run_dir, config, content, styles, source, extractor, scales, output, started,
-                             bool(args.resume), saved)
+        return _stylize_into(
+            run_dir, config, content, styles, source, extractor, scales, output, started, bool(args.resume), saved
+        )
 
 
-def _stylize_into(run_dir, config, content, styles, source, extractor, scales, output, started, resumed,
-                  saved=None) -> int:
+def _stylize_into(
+    run_dir, config, content, styles, source, extractor, scales, output, started, resumed, saved=None
+) -> int:
     import keras
 
     from nst.images import save_image
@@ -158,10 +184,12 @@ def _stylize_into(run_dir, config, content, styles, source, extractor, scales, o
     frames = run_dir / NstFiles.FRAMES_DIR
     frames.mkdir(exist_ok=True)
     total_steps = scales[-1].first_step + scales[-1].iterations
-    print(f"{PROG}: {len(scales)} scale(s) {', '.join(f'{s.shape[1]}x{s.shape[0]}' for s in scales)}, "
-          f"{total_steps} iterations, weights {source.describe()}, run dir {run_dir}"
-          + (f", resuming at step {checkpoint.history[-1].step if checkpoint.history else 0}" if checkpoint else ""),
-          file=sys.stderr)
+    print(
+        f"{PROG}: {len(scales)} scale(s) {', '.join(f'{s.shape[1]}x{s.shape[0]}' for s in scales)}, "
+        f"{total_steps} iterations, weights {source.describe()}, run dir {run_dir}"
+        + (f", resuming at step {checkpoint.history[-1].step if checkpoint.history else 0}" if checkpoint else ""),
+        file=sys.stderr,
+    )
     bar = keras.utils.Progbar(total_steps, stateful_metrics=["scale", "total", "content", "style", "tv"])
     stop = StopFlag(PROG)
     saved = {} if saved is None else saved
@@ -173,8 +201,16 @@ def _stylize_into(run_dir, config, content, styles, source, extractor, scales, o
         if shown_scale != [record.scale]:  # name each scale as losses.csv and the report do: from 1
             shown_scale[:] = [record.scale]
             print(f"\n{PROG}: scale {record.scale + 1} of {record.num_scales}, {max(record.shape)} px", file=sys.stderr)
-        bar.update(record.step, values=[("scale", record.scale + 1), ("total", record.total),
-                                        ("content", record.content), ("style", record.style), ("tv", record.tv)])
+        bar.update(
+            record.step,
+            values=[
+                ("scale", record.scale + 1),
+                ("total", record.total),
+                ("content", record.content),
+                ("style", record.style),
+                ("tv", record.tv),
+            ],
+        )
         if record.message:
             print(f"\n{PROG}: warning: {record.message}", file=sys.stderr)
         if record.image is not None:
@@ -193,8 +229,11 @@ def _stylize_into(run_dir, config, content, styles, source, extractor, scales, o
         result.checkpoint.save(state_path)
         save_image(run_dir / NstFiles.CURRENT, result.image)
         step = history[-1].step if history else 0
-        print(f"{PROG}: {stop.name} at step {step}/{total_steps}; saved {run_dir / NstFiles.CURRENT} and the state. "
-              f"Continue with: python -m {PROG} --resume {run_dir}", file=sys.stderr)
+        print(
+            f"{PROG}: {stop.name} at step {step}/{total_steps}; saved {run_dir / NstFiles.CURRENT} and the state. "
+            f"Continue with: python -m {PROG} --resume {run_dir}",
+            file=sys.stderr,
+        )
         return 128 + stop.signal
     save_image(run_dir / NstFiles.FINAL, result.image)
     if output is not None:
@@ -207,8 +246,15 @@ def _stylize_into(run_dir, config, content, styles, source, extractor, scales, o
     summary = NstSummary(
         completed=result.completed,
         content_shape=(int(content.shape[0]), int(content.shape[1])),
-        scales=tuple(NstScale(height=s.shape[0], width=s.shape[1], iterations_planned=s.iterations,
-                              iterations_run=sum(1 for r in history if r.scale == s.index)) for s in scales),
+        scales=tuple(
+            NstScale(
+                height=s.shape[0],
+                width=s.shape[1],
+                iterations_planned=s.iterations,
+                iterations_run=sum(1 for r in history if r.scale == s.index),
+            )
+            for s in scales
+        ),
         iterations=len(history),
         seconds=seconds,
         invocation_seconds=round(time.time() - started, 2),  # this invocation, loading VGG19 included
@@ -224,8 +270,12 @@ def _stylize_into(run_dir, config, content, styles, source, extractor, scales, o
     summary.write(run_dir)
     if not result.completed:
         raise TrainingError(f"{'; '.join(result.messages)}; the last good image is {run_dir / NstFiles.FINAL}")
-    print(f"{PROG}: wrote {run_dir / NstFiles.FINAL}" + (f" and {output}" if output else "")
-          + f" in {summary.invocation_seconds:.0f} s", file=sys.stderr)
+    print(
+        f"{PROG}: wrote {run_dir / NstFiles.FINAL}"
+        + (f" and {output}" if output else "")
+        + f" in {summary.invocation_seconds:.0f} s",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -264,8 +314,10 @@ def _check_repeated_flags(args, run_dir: Path, saved: NSTConfig) -> None:
         repeated = load_config(NSTConfig, base, args.overrides, {**values, "weights": saved.weights})
         differing = config_differences(saved, repeated)
         if differing:
-            raise ConfigError(f"--resume {run_dir}: the repeated flags differ from the run's {NstFiles.CONFIG} in "
-                              f"{', '.join(differing)}; drop them to continue with the saved config")
+            raise ConfigError(
+                f"--resume {run_dir}: the repeated flags differ from the run's {NstFiles.CONFIG} in "
+                f"{', '.join(differing)}; drop them to continue with the saved config"
+            )
     images = [Path(p) for p in args.images] + [Path(p) for p in args.style]
     if images:
         try:
@@ -274,8 +326,10 @@ def _check_repeated_flags(args, run_dir: Path, saved: NSTConfig) -> None:
         except (OSError, ValueError, KeyError, TypeError):
             saved_images = None
         if saved_images is None or [p.resolve() for p in images] != [p.resolve() for p in saved_images]:
-            raise ConfigError(f"--resume {run_dir}: the images differ from the run's own (its "
-                              f"{NstFiles.INPUTS_DIR}/{NstFiles.SOURCES}); drop them to continue with the saved ones")
+            raise ConfigError(
+                f"--resume {run_dir}: the images differ from the run's own (its "
+                f"{NstFiles.INPUTS_DIR}/{NstFiles.SOURCES}); drop them to continue with the saved ones"
+            )
 
 
 def _input_paths(args) -> tuple[Path, list[Path]]:
@@ -303,8 +357,10 @@ def _saved_inputs(run_dir: Path) -> tuple[Path, list[Path]]:
     inputs = run_dir / NstFiles.INPUTS_DIR
     styles = sorted(inputs.glob(NstFiles.STYLE_GLOB), key=lambda p: int(p.stem.split("-")[1]))
     if not (inputs / NstFiles.CONTENT).is_file() or not styles:
-        raise InputError(f"--resume: {run_dir} lacks its saved input images "
-                         f"({NstFiles.INPUTS_DIR}/{NstFiles.CONTENT}, {NstFiles.INPUTS_DIR}/{NstFiles.style(1)})")
+        raise InputError(
+            f"--resume: {run_dir} lacks its saved input images "
+            f"({NstFiles.INPUTS_DIR}/{NstFiles.CONTENT}, {NstFiles.INPUTS_DIR}/{NstFiles.style(1)})"
+        )
     return inputs / NstFiles.CONTENT, styles
 
 
@@ -315,7 +371,9 @@ def _check_output_file(output) -> Path | None:
 
     path = Path(output)
     if path.suffix.lower() not in _SAVE_FORMATS:
-        raise OutputError(f"-o {path}: unknown image suffix {path.suffix!r}; use one of {', '.join(sorted(_SAVE_FORMATS))}")
+        raise OutputError(
+            f"-o {path}: unknown image suffix {path.suffix!r}; use one of {', '.join(sorted(_SAVE_FORMATS))}"
+        )
     if path.is_dir():
         raise OutputError(f"-o {path} is a folder; name an image file")
     if not path.parent.is_dir():

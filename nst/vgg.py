@@ -22,7 +22,8 @@ Example:
 
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 from common.errors import ConfigError
 

@@ -21,8 +21,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Literal
 
 import numpy as np
 
@@ -62,7 +63,9 @@ class WeightsSource:
         return f"{self.kind} {self.path or ''} ({self.origin})".replace("  ", " ")
 
 
-def resolve_weights(weights: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None) -> WeightsSource:
+def resolve_weights(
+    weights: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None
+) -> WeightsSource:
     """Decides which VGG19 weights to use, without loading them.
 
     Args:
@@ -120,7 +123,9 @@ def load_vgg19(source: WeightsSource, seed: int | None = None):
         except Exception as e:  # noqa: BLE001 - h5py, Keras and urllib raise many types
             reason = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:300]
             if source.kind == "imagenet":
-                raise WeightsError(f"no VGG19 weights: Keras's imagenet download failed ({reason}); {_OPTIONS}") from None
+                raise WeightsError(
+                    f"no VGG19 weights: Keras's imagenet download failed ({reason}); {_OPTIONS}"
+                ) from None
             raise WeightsError(
                 f"{source.path} is not a VGG19 no-top weights file ({reason}); pass the Keras VGG19 "
                 f"weights without the classifier, e.g. ../shared/models/vgg19_notop_imagenet_q8.h5"

@@ -7,7 +7,6 @@ import pytest
 # --- compare/ fixtures ---------------------------------------------------------------------------
 # A tiny evaluator (a few hundred training images, one epoch), trained once per test session into
 # a temporary cache folder, so compare tests never need the full 60,000-image training.
-
 from compare_support import TINY_EVALUATOR, fashion_mnist_present  # noqa: E402
 
 

@@ -33,8 +33,12 @@ def tmpfs(folder: Path, size: str = "16m"):
     if not is_root():
         pytest.skip("a real full disk needs a tmpfs, which only root can mount (the simulated full disk runs instead)")
     folder.mkdir(parents=True, exist_ok=True)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
-                             capture_output=True, text=True, check=False)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (no CAP_SYS_ADMIN?): {mounted.stderr.strip()}")
     try:
@@ -76,8 +80,9 @@ def read_only(folder: Path):
     if bind.returncode != 0:
         pytest.skip(f"root ignores permissions and a read-only bind mount is not possible here: {bind.stderr.strip()}")
     try:
-        remount = subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], capture_output=True, text=True,
-                                 check=False)
+        remount = subprocess.run(
+            ["mount", "-o", "remount,bind,ro", str(folder)], capture_output=True, text=True, check=False
+        )
         if remount.returncode != 0:
             pytest.skip(f"cannot remount read-only here: {remount.stderr.strip()}")
         yield "read-only"

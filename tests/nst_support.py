@@ -54,7 +54,9 @@ def real_vgg19():
     """The real VGG19 ImageNet weights, or skip."""
     path = real_weights_path()
     if path is None:
-        pytest.skip("real VGG19 weights absent: set NST_VGG19_WEIGHTS or provide ../shared/models/vgg19_notop_imagenet_q8.h5")
+        pytest.skip(
+            "real VGG19 weights absent: set NST_VGG19_WEIGHTS or provide ../shared/models/vgg19_notop_imagenet_q8.h5"
+        )
     from nst.weights import WeightsSource, load_vgg19
 
     return load_vgg19(WeightsSource("path", str(path), "argument"))

@@ -59,7 +59,9 @@ def test_metric_sample_counts_are_bounded(module, args, tmp_path, monkeypatch):
 
 def test_check_fits_gives_the_estimate_and_the_limit():
     check_fits(2**30, "x", "do less", available=2**31)
-    with pytest.raises(ConfigError, match=r"^style at 9x9 needs about 3\.0 GB of memory, but 2\.0 GB is available; lower"):
+    with pytest.raises(
+        ConfigError, match=r"^style at 9x9 needs about 3\.0 GB of memory, but 2\.0 GB is available; lower"
+    ):
         check_fits(3 * 2**30, "style at 9x9", "lower --size", available=2 * 2**30)
     assert available_bytes() is None or available_bytes() > 0
 

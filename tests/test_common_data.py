@@ -126,6 +126,8 @@ def test_a_dataset_tfds_cannot_provide_is_one_data_error(monkeypatch):
 
     monkeypatch.setattr(data, "_tfds_reachable", lambda: True)  # the host answers, the download then fails
     monkeypatch.setattr(tfds, "load", offline)
-    with pytest.raises(DataError, match=r"TFDS cannot provide dataset 'cifar10' split 'train': .*storage.googleapis") as info:
+    with pytest.raises(
+        DataError, match=r"TFDS cannot provide dataset 'cifar10' split 'train': .*storage.googleapis"
+    ) as info:
         data.load_images("cifar10", "train")
     assert "\n" not in str(info.value)

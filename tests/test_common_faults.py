@@ -50,8 +50,10 @@ def test_a_save_that_will_not_fit_stops_before_the_writer_starts(tmp_path, monke
     with pytest.raises(WriteError) as info, atomic_path(tmp_path / "state.npz"):
         raise AssertionError("the writer must not run")
     e = info.value
-    assert str(e) == (f"cannot write {tmp_path / 'state.npz'}: not enough space left on the device "
-                      f"({format_bytes(e.needed)} needed, 1.0 kB free)")
+    assert str(e) == (
+        f"cannot write {tmp_path / 'state.npz'}: not enough space left on the device "
+        f"({format_bytes(e.needed)} needed, 1.0 kB free)"
+    )
     assert e.exit_code == 3 and e.cause == "no space" and e.free == 1000 and e.needed > MARGIN
     assert (tmp_path / "state.npz").read_text() == "old state" and _entries(tmp_path) == ["state.npz"]
 
@@ -66,8 +68,11 @@ def test_a_real_full_disk(tmp_path):
     with tmpfs(tmp_path / "disk", "1m") as disk:
         write_bytes(disk / "frame_1.png", b"p" * 100_000)
         ballast = fill(disk, 150_000)  # less than frame_2 needs: its size + 1/16 + 64 KiB
-        with pytest.raises(WriteError, match=r"frame_2.png: not enough space left on the device \(17\d\.\d kB needed, "
-                                             r"1[45]\d\.\d kB free\)"):
+        with pytest.raises(
+            WriteError,
+            match=r"frame_2.png: not enough space left on the device \(17\d\.\d kB needed, "
+            r"1[45]\d\.\d kB free\)",
+        ):
             write_bytes(disk / "frame_2.png", b"p" * 100_000)
         assert _entries(disk) == ["ballast.bin", "frame_1.png"]
         ballast.unlink()
@@ -93,22 +98,27 @@ def test_enospc_after_n_bytes_is_one_line_and_keeps_the_old_file(tmp_path, monke
     assert _entries(tmp_path) == ["history.csv"], "the temporary file is removed"
 
 
-@pytest.mark.parametrize("number, cause, words", [
-    (errno.ENOSPC, "no space", "no space left on the device"),
-    (errno.EDQUOT, "no space", "the disk quota is used up"),
-    (errno.EROFS, "read-only", "the file system is read-only"),
-    (errno.EACCES, "permission", "permission denied"),
-    (errno.EIO, "other", os.strerror(errno.EIO)),
-])
+@pytest.mark.parametrize(
+    "number, cause, words",
+    [
+        (errno.ENOSPC, "no space", "no space left on the device"),
+        (errno.EDQUOT, "no space", "the disk quota is used up"),
+        (errno.EROFS, "read-only", "the file system is read-only"),
+        (errno.EACCES, "permission", "permission denied"),
+        (errno.EIO, "other", os.strerror(errno.EIO)),
+    ],
+)
 def test_each_cause_in_words(tmp_path, number, cause, words):
     e = write_error(tmp_path / "f.png", OSError(number, os.strerror(number)))
     assert e.cause == cause and f"cannot write {tmp_path / 'f.png'}: {words}" in str(e) and e.exit_code == 3
 
 
 def test_h5py_errors_are_read_for_their_errno():
-    h5py_text = ("Unable to synchronously create file (file write failed: time = Thu Nov 26, filename = 'x.h5', "
-                 "file descriptor = 5, errno = 28, error message = 'No space left on device', buf = 0x1, total write "
-                 "size = 2048, bytes this sub-write = 2048, bytes actually written = 18446744073709551615, offset = 0)")
+    h5py_text = (
+        "Unable to synchronously create file (file write failed: time = Thu Nov 26, filename = 'x.h5', "
+        "file descriptor = 5, errno = 28, error message = 'No space left on device', buf = 0x1, total write "
+        "size = 2048, bytes this sub-write = 2048, bytes actually written = 18446744073709551615, offset = 0)"
+    )
     assert errno_of(OSError(None, h5py_text)) == errno.ENOSPC
     assert errno_of(RuntimeError("Read-only file system")) == errno.EROFS
     assert errno_of(ValueError("bad shape")) is None
@@ -130,8 +140,9 @@ def test_a_vanished_folder_is_named(tmp_path):
     run.rename(tmp_path / "moved")
     with pytest.raises(WriteError) as info:
         write_text(run / "samples" / "epoch_002.png", "y")
-    assert str(info.value) == (f"cannot write {run / 'samples' / 'epoch_002.png'}: the folder {run} is gone "
-                               "(deleted, moved or unmounted)")
+    assert str(info.value) == (
+        f"cannot write {run / 'samples' / 'epoch_002.png'}: the folder {run} is gone (deleted, moved or unmounted)"
+    )
     assert info.value.cause == "gone" and info.value.remedy == "put the folder back"
 
 
@@ -194,8 +205,10 @@ def test_check_writable_refuses_a_read_only_folder(tmp_path):
 
 
 def test_allocations_are_described_from_tensorflow_and_numpy_messages():
-    tf_text = ("OOM when allocating tensor with shape[64,128,14,14] and type float on "
-               "/job:localhost/replica:0/task:0/device:CPU:0 by allocator cpu")
+    tf_text = (
+        "OOM when allocating tensor with shape[64,128,14,14] and type float on "
+        "/job:localhost/replica:0/task:0/device:CPU:0 by allocator cpu"
+    )
     assert describe_allocation(Exception(tf_text)) == "a float tensor of shape [64, 128, 14, 14] (6.4 MB)"
     try:
         np.ones((2**40, 2**10))
@@ -212,16 +225,21 @@ def test_reporting_faults_adds_what_is_kept_and_how_to_continue():
     resume = "python -m gan.train --out run --resume"
     with pytest.raises(WriteError) as info, reporting_faults(kept, resume, "lower --batch-size (now 64)"):
         raise write_error("run/checkpoint.weights.h5", OSError(errno.EROFS, "Read-only file system"))
-    assert str(info.value) == ("cannot write run/checkpoint.weights.h5: the file system is read-only. The state after "
-                               "epoch 2 is kept in run; make that file system writable again, then continue with: "
-                               "python -m gan.train --out run --resume")
+    assert str(info.value) == (
+        "cannot write run/checkpoint.weights.h5: the file system is read-only. The state after "
+        "epoch 2 is kept in run; make that file system writable again, then continue with: "
+        "python -m gan.train --out run --resume"
+    )
     assert info.value.cause == "read-only" and info.value.exit_code == 3
-    with pytest.raises(OutOfMemoryError) as info, reporting_faults(kept, "RESUME", "lower --batch-size (now 64)",
-                                                                   resume_after_oom="RESUME --batch-size 32"):
+    with (
+        pytest.raises(OutOfMemoryError) as info,
+        reporting_faults(kept, "RESUME", "lower --batch-size (now 64)", resume_after_oom="RESUME --batch-size 32"),
+    ):
         np.ones((2**40, 2**10))
     assert str(info.value).startswith("out of memory allocating a float64 array of shape (1099511627776, 1024) ")
-    assert str(info.value).endswith("; lower --batch-size (now 64). The state after epoch 2 is kept in run; "
-                                    "continue with: RESUME --batch-size 32")
+    assert str(info.value).endswith(
+        "; lower --batch-size (now 64). The state after epoch 2 is kept in run; continue with: RESUME --batch-size 32"
+    )
     assert info.value.exit_code == 4
     with pytest.raises(KeyError), reporting_faults(kept, "RESUME", "LOWER"):
         raise KeyError("x")  # anything else passes through

@@ -1,7 +1,6 @@
 """Tests for common.atomic, common.rundir and common.cli."""
 
 import os
-import sys
 
 import pytest
 

@@ -8,7 +8,9 @@ import pytest
 from common.stop import StopFlag
 
 
-@pytest.mark.parametrize("signum, name", [(signal.SIGINT, "interrupted (Ctrl-C)"), (signal.SIGTERM, "terminated (SIGTERM)")])
+@pytest.mark.parametrize(
+    "signum, name", [(signal.SIGINT, "interrupted (Ctrl-C)"), (signal.SIGTERM, "terminated (SIGTERM)")]
+)
 def test_first_signal_sets_the_flag_and_says_so(signum, name, capsys):
     flag = StopFlag("prog")
     before = signal.getsignal(signum)

@@ -176,7 +176,13 @@ def test_describe_change_speaks_of_orders_only_from_a_hundredfold_fall(start, en
 
 
 def test_assess_nst_names_the_ratio_and_the_layers():
-    layers = {"block1_conv1": 0.01, "block2_conv1": 0.02, "block3_conv1": 0.05, "block4_conv1": 0.2, "block5_conv1": 0.6}
+    layers = {
+        "block1_conv1": 0.01,
+        "block2_conv1": 0.02,
+        "block3_conv1": 0.05,
+        "block4_conv1": 0.2,
+        "block5_conv1": 0.6,
+    }
     result = {"style_distance": sum(layers.values()) / 5, "style_layers": layers, "content_distance": 0.77}
     start = {"style_distance": 2.0, "style_layers": {k: 2.0 for k in layers}, "content_distance": 0.0}
     nst = assess_nst(result, start)

@@ -6,11 +6,11 @@ import sys
 
 import numpy as np
 import pytest
-
-from common.errors import ConfigError, InputError
-from common.config import load_config
-from compare import evaluator as ev
 from compare_support import TINY_EVALUATOR
+
+from common.config import load_config
+from common.errors import ConfigError, InputError
+from compare import evaluator as ev
 
 
 @pytest.mark.slow

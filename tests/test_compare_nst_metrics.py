@@ -105,7 +105,9 @@ def test_cli_refuses_a_missing_image_in_one_line(tmp_path):
 def test_with_real_weights_a_blend_lies_between_content_and_style():
     path = real_weights_path()
     if path is None:
-        pytest.skip("real VGG19 weights absent: set NST_VGG19_WEIGHTS or provide ../shared/models/vgg19_notop_imagenet_q8.h5")
+        pytest.skip(
+            "real VGG19 weights absent: set NST_VGG19_WEIGHTS or provide ../shared/models/vgg19_notop_imagenet_q8.h5"
+        )
     images = ASSETS  # the package's own copies, wherever the weights file lives
     scorer = NSTScorer(weights=str(path), size=128, projections=16)
     from nst.images import load_image

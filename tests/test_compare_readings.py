@@ -86,7 +86,9 @@ def test_coarse_to_fine_and_colour_shift():
     out = readings.coarse_to_fine([record(30, 1.0, 5.0)], [record(30, 2.0, 3.0, num_scales=3)])
     assert "One scale reached the lower loss, coarse to fine took less time." in out[0]
     out = readings.colour_shift({"none": 20.0, "luminance": 2.0, "histogram": 5.0})
-    assert "luminance 2.0, histogram 5.0, none 20.0" in out[0] and "luminance kept" in out[0] and "none changed" in out[0]
+    assert (
+        "luminance 2.0, histogram 5.0, none 20.0" in out[0] and "luminance kept" in out[0] and "none changed" in out[0]
+    )
 
 
 def test_costs_and_pretrained():
@@ -100,8 +102,11 @@ def test_costs_and_pretrained():
 def test_reconstruction_distances_and_loss_table():
     assert "the deeper the layer" in readings.reconstruction_distances({"a": 1.0, "b": 5.0, "c": 9.0})[0]
     assert "does not grow steadily" in readings.reconstruction_distances({"a": 1.0, "b": 9.0, "c": 5.0})[0]
-    terms = {"photo": {"content": 0.0, "style": 6.0, "tv": 0.1}, "painting": {"content": 1.5, "style": 0.3, "tv": 0.2},
-             "noise": {"content": 1.0, "style": 6.0, "tv": 2.0}}
+    terms = {
+        "photo": {"content": 0.0, "style": 6.0, "tv": 0.1},
+        "painting": {"content": 1.5, "style": 0.3, "tv": 0.2},
+        "noise": {"content": 1.0, "style": 6.0, "tv": 2.0},
+    }
     out = readings.loss_table(terms)[0]
     assert "Lowest content loss: photo; lowest style loss: painting; roughest (largest tv): noise." in out
     assert "No candidate is best at both" in out

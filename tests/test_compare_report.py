@@ -161,7 +161,12 @@ def test_every_verdict_of_the_assessment_has_its_own_words():
     from compare.assess import VERDICTS
 
     assert set(STATUSES) == set(VERDICTS)
-    for texts in (explain.GAN_SUMMARY, explain.SAMPLES_CAPTION, explain.FILMSTRIP_CHANGE, explain.INTERPOLATION_CAPTION):
+    for texts in (
+        explain.GAN_SUMMARY,
+        explain.SAMPLES_CAPTION,
+        explain.FILMSTRIP_CHANGE,
+        explain.INTERPOLATION_CAPTION,
+    ):
         assert set(texts) == set(VERDICTS)
 
 

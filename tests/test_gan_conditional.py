@@ -10,8 +10,8 @@ from gan_support import REPO, TINY_MODEL, write_fake_fashion
 
 from common.config import load_config
 from common.errors import ConfigError, InputError
-from gan.config import GANConfig
 from common.images import load_png
+from gan.config import GANConfig
 from gan.models import build_discriminator, build_generator
 from gan.sample import class_grid, generate, grid_images, num_classes, resolve_label
 from gan.sample import main as sample_main

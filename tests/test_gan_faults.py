@@ -126,9 +126,16 @@ def test_a_full_disk_stops_before_the_checkpoint_then_resume(data, tmp_path, mon
 
         _after_epoch(monkeypatch, FAULT_AFTER, fill_up)
         code, err = _train(_args(data), capsys)
-        line = _assert_stopped(code, err, 3, "cannot write run/checkpoint.weights.h5: not enough space left",
-                               "needed", "free", KEPT,
-                               "free some space on that disk, then continue with: python -m gan.train --resume run")
+        line = _assert_stopped(
+            code,
+            err,
+            3,
+            "cannot write run/checkpoint.weights.h5: not enough space left",
+            "needed",
+            "free",
+            KEPT,
+            "free some space on that disk, then continue with: python -m gan.train --resume run",
+        )
         assert "kB needed" in line or "MB needed" in line
         _assert_kept(run)
         ballast[0].unlink()  # the user frees space
@@ -146,8 +153,9 @@ def test_a_disk_filling_up_in_the_middle_of_a_write_then_resume(data, tmp_path, 
     disk = DiskBudget(run)
     _after_epoch(monkeypatch, FAULT_AFTER, lambda: disk.arm(monkeypatch, 300))
     code, err = _train(_args(data), capsys)
-    _assert_stopped(code, err, 3, f"cannot write {NEXT_GRID}: no space left on the device",
-                    " B free)", KEPT, "--resume run")
+    _assert_stopped(
+        code, err, 3, f"cannot write {NEXT_GRID}: no space left on the device", " B free)", KEPT, "--resume run"
+    )
     assert disk.failed, "the simulated disk did refuse a write"
     _assert_kept(run)
     disk.disarm()
@@ -161,8 +169,13 @@ def test_the_run_folder_vanishing_between_two_saves_then_resume(data, tmp_path, 
     run = tmp_path / "run"
     _after_epoch(monkeypatch, FAULT_AFTER, lambda: run.rename(tmp_path / "elsewhere"))  # deleted, moved, unmounted
     code, err = _train(_args(data), capsys)
-    _assert_stopped(code, err, 3, f"cannot write {NEXT_GRID}: the folder run is gone",
-                    f"{KEPT}; put the folder back, then continue with: python -m gan.train --resume run")
+    _assert_stopped(
+        code,
+        err,
+        3,
+        f"cannot write {NEXT_GRID}: the folder run is gone",
+        f"{KEPT}; put the folder back, then continue with: python -m gan.train --resume run",
+    )
     assert not run.exists()
     (tmp_path / "elsewhere").rename(run)  # the user puts it back (remounts the disk)
     _assert_kept(run)
@@ -188,8 +201,9 @@ def test_the_run_folder_turning_read_only_between_two_saves_then_resume(data, tm
             guard.__exit__(None, None, None)  # the user makes it writable again
     assert stack, "the fault was injected"
     cause = {"read-only": "the file system is read-only", "permission denied": "permission denied"}[stack[0][1]]
-    _assert_stopped(code, err, 3, f"cannot write {NEXT_GRID}: {cause}",
-                    KEPT, "then continue with: python -m gan.train --resume run")
+    _assert_stopped(
+        code, err, 3, f"cannot write {NEXT_GRID}: {cause}", KEPT, "then continue with: python -m gan.train --resume run"
+    )
     _assert_kept(run)
     code, err = _train(["--out", "run", "--resume"], capsys)
     assert code == 0, err[-3000:]
@@ -215,9 +229,15 @@ def test_out_of_memory_inside_a_training_step_then_resume(data, tmp_path, monkey
     monkeypatch.chdir(tmp_path)
     run = tmp_path / "run"
     code, err = _train(_args(data), capsys)
-    _assert_stopped(code, err, 4, "out of memory allocating a float tensor of shape [4398046511104] (17.6 TB)",
-                    "lower --batch-size (now 16)", KEPT,
-                    "continue with: python -m gan.train --resume run --batch-size 8")
+    _assert_stopped(
+        code,
+        err,
+        4,
+        "out of memory allocating a float tensor of shape [4398046511104] (17.6 TB)",
+        "lower --batch-size (now 16)",
+        KEPT,
+        "continue with: python -m gan.train --resume run --batch-size 8",
+    )
     _assert_kept(run)
     monkeypatch.setattr(GAN, "train_step", original)  # memory is back
     code, err = _train(["--out", "run", "--resume"], capsys)

@@ -76,9 +76,15 @@ def test_kerasio_config_builds_the_examples_networks():
     # The layer options the summaries do not show: kernel sizes, strides, biases, activations, rates.
     convs = [layer for layer in gan.discriminator.layers if isinstance(layer, keras.layers.Conv2D)]
     assert [(c.kernel_size, c.strides, c.use_bias) for c in convs] == [((5, 5), (2, 2), True)] * 4
-    assert [l.rate for l in gan.discriminator.layers if isinstance(l, keras.layers.Dropout)] == [0.3, 0.3, 0.2]
+    assert [layer.rate for layer in gan.discriminator.layers if isinstance(layer, keras.layers.Dropout)] == [
+        0.3,
+        0.3,
+        0.2,
+    ]
     assert gan.discriminator.layers[-1].get_config()["activation"] == "linear"
-    assert {l.negative_slope for l in gan.discriminator.layers if isinstance(l, keras.layers.LeakyReLU)} == {0.2}
+    assert {
+        layer.negative_slope for layer in gan.discriminator.layers if isinstance(layer, keras.layers.LeakyReLU)
+    } == {0.2}
     g_convs = [layer for layer in gan.generator.layers if isinstance(layer, keras.layers.Conv2D)]
     assert [(c.kernel_size, c.strides, c.use_bias) for c in g_convs] == [((3, 3), (1, 1), False)] * 3
     assert not gan.generator.layers[0].use_bias
@@ -127,7 +133,10 @@ def test_discriminator_pad_and_block_dropout():
     )
     d = build_discriminator(config.model, (28, 28, 1))
     assert type(d.layers[0]).__name__ == "ZeroPadding2D" and d.layers[0].output.shape[1:] == (32, 32, 1)
-    assert [l.rate for l in d.layers if isinstance(l, keras.layers.Dropout)] == [0.4, config.model.discriminator.dropout]
+    assert [layer.rate for layer in d.layers if isinstance(layer, keras.layers.Dropout)] == [
+        0.4,
+        config.model.discriminator.dropout,
+    ]
 
 
 @pytest.mark.parametrize(
@@ -154,4 +163,3 @@ def test_crop_that_does_not_fit_the_strides_says_what_to_change():
     config = load_config(GANConfig, None, ["model.generator.crop=1"])  # 30x30 from strides 2, 2
     with pytest.raises(ConfigError, match="crop"):
         build_generator(config.model, (28, 28, 1))
-

@@ -84,7 +84,9 @@ def test_sigkill_at_random_moments_then_resume(tmp_path):
     assert load_config(GANConfig, run / GanFiles.CONFIG).train.epochs == EPOCHS
     assert json.loads((run / GanFiles.SUMMARY).read_text())["epochs"] == EPOCHS
     keras.models.load_model(run / GanFiles.GENERATOR)
-    assert sorted(p.name for p in (run / GanFiles.SAMPLES_DIR).iterdir()) == [f"epoch_{e:03d}.png" for e in range(1, EPOCHS + 1)]
+    assert sorted(p.name for p in (run / GanFiles.SAMPLES_DIR).iterdir()) == [
+        f"epoch_{e:03d}.png" for e in range(1, EPOCHS + 1)
+    ]
     grids = [f"{GanFiles.SAMPLES_DIR}/{GanFiles.sample_grid(e)}" for e in range(1, EPOCHS + 1)]
     for image in [GanFiles.LOSSES_PNG, GanFiles.GIF, *grids]:
         with Image.open(run / image) as im:
@@ -105,9 +107,9 @@ def test_sigint_saves_and_says_how_to_resume_then_sigterm(tmp_path):
     assert proc.returncode == 130, stderr[-3000:]
     assert "Traceback" not in stderr
     lines = suite_lines(stderr, "gan.train")
-    assert any(
-        "stopped by SIGINT after" in line and "python -m gan.train --resume run" in line for line in lines
-    ), stderr
+    assert any("stopped by SIGINT after" in line and "python -m gan.train --resume run" in line for line in lines), (
+        stderr
+    )
     assert "SIGINT: finishing epoch" in stderr
     rows = [r["epoch"] for r in read_history(run / GanFiles.HISTORY)]
     done, iterations = _checkpoint_epochs(run)

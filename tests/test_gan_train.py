@@ -110,7 +110,10 @@ def test_a_run_writes_every_output(finished):
 @pytest.mark.slow
 def test_samples_every_k_epochs_and_after_the_last(data_dir, tmp_path):
     run(tiny_config(data_dir, "train.epochs=3", "output.sample_every=2"), tmp_path / "run")
-    assert sorted(p.name for p in (tmp_path / "run" / GanFiles.SAMPLES_DIR).iterdir()) == ["epoch_002.png", "epoch_003.png"]
+    assert sorted(p.name for p in (tmp_path / "run" / GanFiles.SAMPLES_DIR).iterdir()) == [
+        "epoch_002.png",
+        "epoch_003.png",
+    ]
 
 
 def test_tensorboard_logs(finished):

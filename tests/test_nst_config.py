@@ -45,7 +45,7 @@ def test_saved_config_loads_back(tmp_path):
         ("optimizer.iterations=[]", "iterations"),
         ("optimizer.name=newton", "optimizer.name"),
         ("loss.style_layers.block9_conv1=1.0", "block9_conv1.*valid names"),
-        ('loss.content_layers={conv4_2 = 1.0}', "conv4_2"),
+        ("loss.content_layers={conv4_2 = 1.0}", "conv4_2"),
         ("loss.style_weight=-1", "style_weight"),
         ("loss.tv_exponent=0.5", "tv_exponent"),
         ("loss.normalize=false", "balance"),
@@ -62,8 +62,13 @@ def test_bad_values_are_config_errors(override, match):
         load_config(NSTConfig, overrides=[override])
 
 
-_VALUES = st.one_of(st.integers(-10, 10**6), st.floats(allow_nan=True), st.booleans(), st.text(max_size=8),
-                    st.lists(st.integers(-3, 5), max_size=3))
+_VALUES = st.one_of(
+    st.integers(-10, 10**6),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.text(max_size=8),
+    st.lists(st.integers(-3, 5), max_size=3),
+)
 
 
 @settings(max_examples=150, deadline=None)

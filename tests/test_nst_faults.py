@@ -22,8 +22,18 @@ from common.cli import run_cli
 from nst.records import Checkpoint
 
 ITERATIONS, SAVE_EVERY = 12, 3
-ARGS = ["--weights", "none", "--size", "48", "--optimizer", "adam", "--iterations", str(ITERATIONS),
-        "--save-every", str(SAVE_EVERY)]
+ARGS = [
+    "--weights",
+    "none",
+    "--size",
+    "48",
+    "--optimizer",
+    "adam",
+    "--iterations",
+    str(ITERATIONS),
+    "--save-every",
+    str(SAVE_EVERY),
+]
 KEPT_STEP = 2 * SAVE_EVERY  # the fault strikes after the second saved state
 KEPT = f"The state at step {KEPT_STEP} is kept in run"
 RESUME = "then continue with: python -m nst.transfer --resume run"
@@ -124,8 +134,16 @@ def test_the_disk_filling_up_while_the_state_is_written_then_resume(uninterrupte
     disk = DiskBudget(tmp_path / "run")
     _after_saved_states(monkeypatch, 2, lambda: disk.arm(monkeypatch, 12_000))
     code, err = _transfer([*ARGS, "--out", "run"], capsys)
-    _assert_stopped(code, err, 3, "cannot write run/state.npz: no space left on the device (", " needed, ",
-                    " free)", KEPT, f"free some space on that disk, {RESUME}")
+    _assert_stopped(
+        code,
+        err,
+        3,
+        "cannot write run/state.npz: no space left on the device (",
+        " needed, ",
+        " free)",
+        KEPT,
+        f"free some space on that disk, {RESUME}",
+    )
     assert disk.failed and all(".state." in name for name in disk.failed)
     _assert_kept(tmp_path / "run")
     disk.disarm()
@@ -137,15 +155,20 @@ def test_the_run_folder_vanishing_between_two_saves_then_resume(uninterrupted, t
     run = tmp_path / "run"
     _after_saved_states(monkeypatch, 2, lambda: run.rename(tmp_path / "elsewhere"))
     code, err = _transfer([*ARGS, "--out", "run"], capsys)
-    _assert_stopped(code, err, 3, "cannot write run/losses.csv: the folder run is gone (deleted, moved or unmounted)",
-                    KEPT, f"put the folder back, {RESUME}")
+    _assert_stopped(
+        code,
+        err,
+        3,
+        "cannot write run/losses.csv: the folder run is gone (deleted, moved or unmounted)",
+        KEPT,
+        f"put the folder back, {RESUME}",
+    )
     (tmp_path / "elsewhere").rename(run)
     _assert_kept(run)
     _assert_resumes_to_the_same_end(run, uninterrupted, capsys)
 
 
-def test_the_run_folder_turning_read_only_between_two_saves_then_resume(uninterrupted, tmp_path, monkeypatch,
-                                                                         capsys):
+def test_the_run_folder_turning_read_only_between_two_saves_then_resume(uninterrupted, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     run = tmp_path / "run"
     stack = []
@@ -184,8 +207,15 @@ def test_out_of_memory_inside_a_step_then_resume(uninterrupted, tmp_path, monkey
     monkeypatch.setattr(Objective, "__call__", greedy_call)
     monkeypatch.chdir(tmp_path)
     code, err = _transfer([*ARGS, "--out", "run"], capsys)
-    _assert_stopped(code, err, 4, "out of memory allocating a float tensor of shape [4398046511104] (17.6 TB)",
-                    "lower --size (now 48) in a new run", KEPT, "continue with: python -m nst.transfer --resume run")
+    _assert_stopped(
+        code,
+        err,
+        4,
+        "out of memory allocating a float tensor of shape [4398046511104] (17.6 TB)",
+        "lower --size (now 48) in a new run",
+        KEPT,
+        "continue with: python -m nst.transfer --resume run",
+    )
     _assert_kept(tmp_path / "run")
     monkeypatch.setattr(Objective, "__call__", original)
     _assert_resumes_to_the_same_end(tmp_path / "run", uninterrupted, capsys)

@@ -64,7 +64,7 @@ def test_to_uint8_rounds_and_clips():
 def test_every_mode_loads_as_rgb(tmp_path, mode):
     rgb = Image.fromarray(_gradient())
     if mode == "I;16":
-        image = Image.fromarray((np.asarray(rgb.convert("L")).astype(np.uint16) * 257))
+        image = Image.fromarray(np.asarray(rgb.convert("L")).astype(np.uint16) * 257)
     elif mode == "I":
         image = Image.fromarray(np.asarray(rgb.convert("L")).astype(np.int32) * 257, "I")
     else:
@@ -219,7 +219,9 @@ _FORMATS = {"PNG": ".png", "JPEG": ".jpg", "GIF": ".gif", "BMP": ".bmp", "TIFF":
 def _encode(mode, width, height, fmt, seed):
     rng = np.random.default_rng(seed)
     rgb = Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8))
-    image = Image.fromarray(np.asarray(rgb.convert("L")).astype(np.uint16) * 257) if mode == "I;16" else rgb.convert(mode)
+    image = (
+        Image.fromarray(np.asarray(rgb.convert("L")).astype(np.uint16) * 257) if mode == "I;16" else rgb.convert(mode)
+    )
     buffer = io.BytesIO()
     try:
         image.save(buffer, fmt)

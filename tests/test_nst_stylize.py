@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-
 import time
 
 import numpy as np
@@ -53,15 +52,26 @@ def test_twenty_steps_of_each_optimizer_lower_the_total_loss(extractor, optimize
 
 
 def test_coarse_to_fine_runs_every_scale(extractor):
-    cfg = _config(**{"image.size": 128, "image.num_scales": 3, "image.min_scale_size": 32,
-                     "optimizer.iterations": [3, 2, 2], "output.save_every": 100})
+    cfg = _config(
+        **{
+            "image.size": 128,
+            "image.num_scales": 3,
+            "image.min_scale_size": 32,
+            "optimizer.iterations": [3, 2, 2],
+            "output.save_every": 100,
+        }
+    )
     assert [s.shape for s in plan_scales(CONTENT.shape[:2], cfg, extractor.min_side)] == [(24, 32), (48, 64), (96, 128)]
     records = []
     result = stylize(CONTENT, STYLE, cfg, records.append, extractor)
     assert [(r.scale, r.iteration, r.shape) for r in result.history] == [
-        (0, 1, (24, 32)), (0, 2, (24, 32)), (0, 3, (24, 32)),
-        (1, 1, (48, 64)), (1, 2, (48, 64)),
-        (2, 1, (96, 128)), (2, 2, (96, 128)),
+        (0, 1, (24, 32)),
+        (0, 2, (24, 32)),
+        (0, 3, (24, 32)),
+        (1, 1, (48, 64)),
+        (1, 2, (48, 64)),
+        (2, 1, (96, 128)),
+        (2, 2, (96, 128)),
     ]
     assert [r.step for r in result.history] == list(range(1, 8)) and result.history[-1].total_steps == 7
     assert [r.image.shape[:2] for r in records if r.image is not None] == [(24, 32), (48, 64), (96, 128)]
@@ -69,7 +79,9 @@ def test_coarse_to_fine_runs_every_scale(extractor):
 
 
 def test_scales_too_small_are_skipped_and_iterations_must_fit():
-    cfg = _config(**{"image.size": 64, "image.num_scales": 3, "image.min_scale_size": 32, "optimizer.iterations": [5, 6, 7]})
+    cfg = _config(
+        **{"image.size": 64, "image.num_scales": 3, "image.min_scale_size": 32, "optimizer.iterations": [5, 6, 7]}
+    )
     assert [(s.shape, s.iterations) for s in plan_scales((300, 400), cfg)] == [((24, 32), 6), ((48, 64), 7)]
     with pytest.raises(ConfigError, match="iterations has 2 entries"):
         plan_scales((300, 400), _config(**{"image.num_scales": 3, "optimizer.iterations": [1, 2]}))
@@ -95,8 +107,15 @@ def test_objective_never_retraces_across_sizes_and_scales(extractor, monkeypatch
 
     monkeypatch.setattr(Objective, "__init__", spy)
     for optimizer in ("lbfgs", "adam"):
-        cfg = _config(**{"image.size": 96, "image.num_scales": 2, "image.min_scale_size": 32,
-                         "optimizer.iterations": [3], "optimizer.name": optimizer})
+        cfg = _config(
+            **{
+                "image.size": 96,
+                "image.num_scales": 2,
+                "image.min_scale_size": 32,
+                "optimizer.iterations": [3],
+                "optimizer.name": optimizer,
+            }
+        )
         stylize(CONTENT, STYLE, cfg, None, extractor)
     assert [o.traces for o in made] == [1, 1], "one trace per run, whatever the scales and iterations"
 
@@ -119,7 +138,9 @@ def test_luminance_transfer_keeps_the_content_chroma(extractor):
     assert inside.mean() > 0.5
     assert np.abs(got[..., 1:][inside] - want[..., 1:][inside]).max() < 0.5
     assert np.abs(got[..., 0] - want[..., 0]).mean() > 1.0, "the luminance was stylized"
-    plain = stylize(CONTENT, STYLE, _config(**{"optimizer.iterations": [10], "loss.style_weight": 100.0}), None, extractor)
+    plain = stylize(
+        CONTENT, STYLE, _config(**{"optimizer.iterations": [10], "loss.style_weight": 100.0}), None, extractor
+    )
     assert np.abs(colors.rgb_to_yiq(plain.image)[..., 1:] - want[..., 1:]).mean() > 1.0, "without it chroma changes"
 
 
@@ -132,7 +153,9 @@ def test_histogram_matching_gives_the_style_the_content_colour_statistics(extrac
     seen = []
     original = Objective.set_targets
     monkeypatch.setattr(Objective, "set_targets", lambda self, c, s, b: (seen.append(s[0]), original(self, c, s, b))[1])
-    stylize(CONTENT, style, _config(**{"image.preserve_colors": "histogram", "optimizer.iterations": [1]}), None, extractor)
+    stylize(
+        CONTENT, style, _config(**{"image.preserve_colors": "histogram", "optimizer.iterations": [1]}), None, extractor
+    )
     assert np.allclose(seen[0].reshape(-1, 3).mean(0), flat_c.mean(0), atol=3.0), "the loop used the matched style"
 
 
@@ -147,8 +170,13 @@ def test_several_styles_blend_their_gram_matrices(extractor):
     assert float(objective(image)[0]) != pytest.approx(single, rel=1e-3)
     with pytest.raises(ConfigError, match="3 values for 2 style images"):
         stylize(CONTENT, [STYLE, STYLE], _config(**{"image.style_blend_weights": [1, 1, 1]}), None, extractor)
-    result = stylize(CONTENT, [STYLE, smooth_image(30, 30)], _config(**{"image.style_blend_weights": [0.7, 0.3],
-                                                                        "optimizer.iterations": [3]}), None, extractor)
+    result = stylize(
+        CONTENT,
+        [STYLE, smooth_image(30, 30)],
+        _config(**{"image.style_blend_weights": [0.7, 0.3], "optimizer.iterations": [3]}),
+        None,
+        extractor,
+    )
     assert result.completed
 
 
@@ -167,7 +195,9 @@ def test_inits_are_seeded(extractor, kind):
 def test_style_scale_changes_the_style_targets(extractor, monkeypatch):
     shapes = []
     original = Objective.set_targets
-    monkeypatch.setattr(Objective, "set_targets", lambda self, c, s, b: (shapes.append(s[0].shape), original(self, c, s, b))[1])
+    monkeypatch.setattr(
+        Objective, "set_targets", lambda self, c, s, b: (shapes.append(s[0].shape), original(self, c, s, b))[1]
+    )
     stylize(CONTENT, STYLE, _config(**{"image.style_scale": 0.5, "optimizer.iterations": [1]}), None, extractor)
     stylize(CONTENT, STYLE, _config(**{"image.style_scale": 2.0, "optimizer.iterations": [1]}), None, extractor)
     assert shapes == [(32, 32, 3), (128, 128, 3)]
@@ -175,8 +205,14 @@ def test_style_scale_changes_the_style_targets(extractor, monkeypatch):
 
 @pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
 def test_non_finite_loss_restores_the_last_good_image_and_says_so(extractor, optimizer):
-    cfg = _config(**{"loss.style_weight": 1e38, "loss.content_weight": 1e38, "optimizer.name": optimizer,
-                     "optimizer.iterations": [5]})
+    cfg = _config(
+        **{
+            "loss.style_weight": 1e38,
+            "loss.content_weight": 1e38,
+            "optimizer.name": optimizer,
+            "optimizer.iterations": [5],
+        }
+    )
     result = stylize(CONTENT, STYLE, cfg, None, extractor)
     assert not result.completed and result.messages and "non-finite" in result.messages[-1]
     assert np.isfinite(result.image).all()
@@ -186,8 +222,16 @@ def test_non_finite_loss_restores_the_last_good_image_and_says_so(extractor, opt
 @pytest.mark.slow
 @pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
 def test_stop_and_resume_continue_without_gaps(extractor, optimizer, tmp_path):
-    cfg = _config(**{"optimizer.name": optimizer, "image.size": 64, "image.num_scales": 2, "image.min_scale_size": 32,
-                     "optimizer.iterations": [6], "optimizer.learning_rate": 5.0})
+    cfg = _config(
+        **{
+            "optimizer.name": optimizer,
+            "image.size": 64,
+            "image.num_scales": 2,
+            "image.min_scale_size": 32,
+            "optimizer.iterations": [6],
+            "optimizer.learning_rate": 5.0,
+        }
+    )
     full = stylize(CONTENT, STYLE, cfg, None, extractor)
     seen = []
     stopped = stylize(CONTENT, STYLE, cfg, seen.append, extractor, should_stop=lambda: len(seen) >= 8)
@@ -246,7 +290,9 @@ def _periodic(size, seed):
     """A colourful image that tiles without seams (whole sine periods across it), [size, size, 3]."""
     rng = np.random.default_rng(seed)
     y, x = np.mgrid[0:size, 0:size] * (2 * np.pi / size)
-    channels = [127.5 + 100 * np.sin(rng.integers(1, 4) * y + rng.integers(1, 4) * x + rng.uniform(0, 6)) for _ in range(3)]
+    channels = [
+        127.5 + 100 * np.sin(rng.integers(1, 4) * y + rng.integers(1, 4) * x + rng.uniform(0, 6)) for _ in range(3)
+    ]
     return np.stack(channels, -1).astype(np.float32)
 
 
@@ -262,10 +308,15 @@ def test_normalized_losses_do_not_change_with_the_number_of_positions(random_vgg
     content, style, generated = _periodic(64, 0), stripes_image(64, 64, period=8), _periodic(64, 7)
     tile = lambda x: np.tile(x, (2, 2, 1))  # noqa: E731 - 4x the positions, the same statistics, no seams
     # Layers up to block3: deeper random features at 64 px are mostly zero-padding border effects.
-    layers = {"loss.content_layers": {"block2_conv2": 1.0},
-              "loss.style_layers": {"block1_conv1": 1.0, "block2_conv1": 1.0, "block3_conv1": 1.0}}
-    for sets, expect_same in [({"loss.balance": False, **layers}, True), (layers, True),
-                              ({"loss.normalize": False, "loss.balance": False, **layers}, False)]:
+    layers = {
+        "loss.content_layers": {"block2_conv2": 1.0},
+        "loss.style_layers": {"block1_conv1": 1.0, "block2_conv1": 1.0, "block3_conv1": 1.0},
+    }
+    for sets, expect_same in [
+        ({"loss.balance": False, **layers}, True),
+        (layers, True),
+        ({"loss.normalize": False, "loss.balance": False, **layers}, False),
+    ]:
         small = _terms(random_vgg19, content, style, generated, sets)
         large = _terms(random_vgg19, tile(content), tile(style), tile(generated), sets)
         for name in ("content", "style", "tv"):
@@ -305,8 +356,13 @@ def test_real_transfer_cuts_style_loss_tenfold_and_keeps_content(real_vgg19):
     extractor = FeatureExtractor(real_vgg19, cfg.loss.layers, cfg.loss.pooling)
     content, style = load_image(ASSETS / "tubingen.jpg", 128), load_image(ASSETS / "starry_night.jpg", 128)
     both = stylize(content, style, cfg, None, extractor)
-    style_only = stylize(content, style, dataclasses.replace(cfg, loss=dataclasses.replace(cfg.loss, content_weight=0.0)),
-                         None, extractor)
+    style_only = stylize(
+        content,
+        style,
+        dataclasses.replace(cfg, loss=dataclasses.replace(cfg.loss, content_weight=0.0)),
+        None,
+        extractor,
+    )
     first, last = both.history[0], both.history[-1]
     assert last.style * 10 <= first.style, (first.style, last.style)
     objective = Objective(extractor, cfg.loss)

@@ -26,14 +26,21 @@ TINY = ["--weights", "none", "--size", "48"]
 def _run(args, cwd, timeout=300):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("NST_VGG19_WEIGHTS", None)
-    return subprocess.run([sys.executable, "-m", "nst.transfer", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "nst.transfer", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
+    )
 
 
 def _start(args, cwd):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([sys.executable, "-m", "nst.transfer", *args], cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "nst.transfer", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def _rows(run: Path):
@@ -73,8 +80,22 @@ def _check_complete_run(run: Path, steps: int, sizes):
 
 @pytest.mark.slow
 def test_cli_writes_every_output(tmp_path):
-    result = _run([*TINY, "--iterations", "3", "--save-every", "2", "--set", "image.min_scale_size=24",
-                   "--out", "run", "-o", "out.jpg"], tmp_path)
+    result = _run(
+        [
+            *TINY,
+            "--iterations",
+            "3",
+            "--save-every",
+            "2",
+            "--set",
+            "image.min_scale_size=24",
+            "--out",
+            "run",
+            "-o",
+            "out.jpg",
+        ],
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     run = tmp_path / "run"
     _check_complete_run(run, 6, [(24, 18), (48, 36)])
@@ -93,9 +114,31 @@ def test_cli_two_scales_and_two_styles_in_a_fresh_run_folder(tmp_path):
     style2 = tmp_path / "s2.png"
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (40, 30, 3), dtype=np.uint8)).save(style2)
     assets = Path(__file__).resolve().parents[1] / "nst" / "assets"
-    result = _run([str(assets / "tubingen.jpg"), str(assets / "starry_night.jpg"), "--style", str(style2),
-                   "--style-weights", "0.7", "0.3", "--preserve-colors", "--optimizer", "adam", "--weights", "none",
-                   "--size", "64", "--iterations", "2", "--set", "image.min_scale_size=32", "--seed", "3"], tmp_path)
+    result = _run(
+        [
+            str(assets / "tubingen.jpg"),
+            str(assets / "starry_night.jpg"),
+            "--style",
+            str(style2),
+            "--style-weights",
+            "0.7",
+            "0.3",
+            "--preserve-colors",
+            "--optimizer",
+            "adam",
+            "--weights",
+            "none",
+            "--size",
+            "64",
+            "--iterations",
+            "2",
+            "--set",
+            "image.min_scale_size=32",
+            "--seed",
+            "3",
+        ],
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     (run,) = (tmp_path / "runs").iterdir()
     assert run.name.startswith("nst-")
