@@ -154,3 +154,15 @@ class _LimitedFile:
 def error_lines(stderr: str) -> list[str]:
     """The `PROG: error: ...` lines of a command's stderr."""
     return [line for line in stderr.splitlines() if ": error: " in line and not line.startswith(" ")]
+
+
+def assert_stopped(prog: str, code: int, err: str, expected_code: int, *fragments: str) -> str:
+    """One `prog: error:` line holding `fragments`, no traceback, the exit code; returns the line."""
+    assert code == expected_code, err[-3000:]
+    assert "Traceback" not in err, err[-3000:]
+    lines = error_lines(err)
+    assert len(lines) == 1, err[-3000:]
+    assert lines[0].startswith(f"{prog}: error: "), lines
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    return lines[0]

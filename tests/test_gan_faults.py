@@ -14,7 +14,7 @@ import os
 
 import keras
 import pytest
-from fault_support import DiskBudget, error_lines, fill, read_only, tmpfs
+from fault_support import DiskBudget, assert_stopped, fill, read_only, tmpfs
 from gan_support import TINY_MODEL, set_args, write_fake_fashion
 from PIL import Image
 
@@ -78,15 +78,7 @@ def _checkpoint(run):
 
 
 def _assert_stopped(code, err, expected_code, *fragments):
-    """One error line holding `fragments`, no traceback, the exit code; returns the line."""
-    assert code == expected_code, err[-3000:]
-    assert "Traceback" not in err, err[-3000:]
-    lines = error_lines(err)
-    assert len(lines) == 1, err[-3000:]
-    assert lines[0].startswith("gan.train: error: "), lines
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-    return lines[0]
+    return assert_stopped("gan.train", code, err, expected_code, *fragments)
 
 
 def _assert_kept(run, epochs=FAULT_AFTER):

@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 import pytest
-from fault_support import DiskBudget, error_lines, read_only
+from fault_support import DiskBudget, assert_stopped, read_only
 from PIL import Image
 
 import nst.transfer
@@ -100,14 +100,7 @@ def _after_saved_states(monkeypatch, count, action):
 
 
 def _assert_stopped(code, err, expected_code, *fragments):
-    assert code == expected_code, err[-3000:]
-    assert "Traceback" not in err, err[-3000:]
-    lines = error_lines(err)
-    assert len(lines) == 1, err[-3000:]
-    assert lines[0].startswith("nst.transfer: error: "), lines
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-    return lines[0]
+    return assert_stopped("nst.transfer", code, err, expected_code, *fragments)
 
 
 def _assert_kept(run):
