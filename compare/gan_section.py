@@ -146,7 +146,8 @@ def gan_part(run: GanRun, options: ReportOptions, figures: Path) -> Part:
     add("teaching", Heading("GAN: walking through the latent space", level=3),
         Figure(interp, explain.interpolation_caption(status)),
         Figure(histogram, explain.class_histogram_caption(facts)))  # fmt: skip
-    if first_last:
+    # A run with one grid (a one-epoch demo) has nothing to compare: the figure would show one grid twice.
+    if first_last and first_last["first_epoch"] != first_last["last_epoch"]:
         panels = [(f"epoch {first_last['first_epoch']}", F.read_png(run.grids[0][1]), first_last["first"]),
                   (f"epoch {first_last['last_epoch']}", F.read_png(run.grids[-1][1]), first_last["last"])]  # fmt: skip
         fig = F.grids_with_histograms(panels, figures / "gan_first_last.png")
