@@ -64,6 +64,17 @@ class GanFiles:
 
     SAMPLE_GLOB = "epoch_*.png"
 
+    GENERATORS_DIR = "generators"
+    """generators/epoch_NNN.keras: every epoch's generator, when something kept them (benchmarks/gan_quality.py
+    copies `generator.keras` after each epoch; `gan.train` itself keeps only the last). `compare.report`
+    draws FID against training time from them."""
+    GENERATOR_GLOB = "epoch_*.keras"
+
+    @staticmethod
+    def generator_snapshot(epochs_done: int) -> str:
+        """`generators/`'s file name for the generator after `epochs_done` epochs (`epoch_003.keras`)."""
+        return f"epoch_{epochs_done:03d}.keras"
+
 
 class NstFiles:
     """File names inside an `nst.transfer` run directory."""

@@ -241,3 +241,32 @@ def before_after(start: np.ndarray, final: np.ndarray, titles: tuple[str, str], 
         ax.set(ylabel="Gram distance (0 = matched,\n1 = blank image)", title="the result's style distance per VGG19 layer",
                ylim=(0, max(max(values, default=0) * 1.25, 1.5 * (well or 0), 1e-6)))  # fmt: skip
     return Path(path)
+
+
+def fid_against_time(series: Sequence[tuple[str, Sequence[float], Sequence[float]]], path,
+                     threshold: tuple[float, str] | None = None) -> Path:  # fmt: skip
+    """FID against training wall time: one line (or one point) per run.
+
+    Args:
+        series: per run `(label, seconds, fids)`, in epoch order; a run with one point is drawn as a marker.
+        path: the PNG.
+        threshold: `(fid, label)` of a horizontal reference line (e.g. the FID at or below which
+            `compare.assess` says "learned"), or None.
+    """
+    longest = max((max(s) for _, s, _ in series if len(s)), default=0.0)
+    unit, scale = ("min", 60.0) if longest >= 120 else ("s", 1.0)
+    markers = "osD^vP*X"
+    with figure(FULL, 5.0, path) as fig:
+        ax = fig.subplots()
+        for i, (label, seconds, fids) in enumerate(series):
+            x = [t / scale for t in seconds]
+            style = dict(marker=markers[i % len(markers)], markersize=9 if len(x) == 1 else 6, linewidth=2)
+            ax.plot(x, fids, label=label + ("" if len(x) > 1 else " (final generator only)"), **style)
+        if threshold is not None:
+            ax.axhline(threshold[0], color="gray", linestyle="--", linewidth=1, label=threshold[1])
+        ax.set(xlabel=f"training wall time ({unit})", ylabel="FID (lower is better)", title="FID against training time")
+        ax.set_xlim(left=0)
+        ax.set_ylim(bottom=0)
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="best")
+    return Path(path)

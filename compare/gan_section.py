@@ -39,21 +39,105 @@ class Part:
     side: Figure | None = None
 
 
-def _measure(run: GanRun, options: ReportOptions, evaluator, data_dir, generator) -> dict:
-    """The run's `metrics.json` when it was measured as asked (same N, seed, evaluator), else fresh metrics."""
+def measured_as_asked(metrics: dict | None, options: ReportOptions, evaluator) -> bool:
+    """Whether a run's `metrics.json` was measured as the report asks (same N, seed, evaluator, whole test set)."""
+    wanted = (options.n, options.seed, evaluator.sha256)
+    return (metrics is not None and options.reference_limit is None and "pixels" in metrics.get("real_floor", {})
+            and (metrics.get("n"), metrics.get("seed"), metrics["evaluator"].get("sha256")) == wanted)  # fmt: skip
+
+
+def _measure(run: GanRun, options: ReportOptions, evaluator, data_dir, generator, reference=None) -> dict:
+    """The run's `metrics.json` when it was measured as asked (same N, seed, evaluator), else fresh metrics.
+
+    `reference`, when given, is the evaluator's view of the test images (`gan_metrics.load_reference`),
+    shared by several runs measured with one evaluator.
+    """
     from compare import gan_metrics
     from compare.metrics import measure_run
 
-    metrics = run.metrics
-    wanted = (options.n, options.seed, evaluator.sha256)
-    if (metrics is not None and options.reference_limit is None and "pixels" in metrics.get("real_floor", {})
-            and (metrics.get("n"), metrics.get("seed"), metrics["evaluator"].get("sha256")) == wanted):  # fmt: skip
-        return metrics  # measured as asked, by `compare.metrics` or an earlier report
-    print(f"compare.report: extracting evaluator {evaluator.id}'s features of the test images (the reference)",
-          file=sys.stderr, flush=True)  # fmt: skip
-    reference = gan_metrics.load_reference(evaluator, data_dir, options.reference_limit)
+    if measured_as_asked(run.metrics, options, evaluator):
+        return run.metrics  # measured as asked, by `compare.metrics` or an earlier report
+    if reference is None:
+        print(f"compare.report: extracting evaluator {evaluator.id}'s features of the test images (the reference)",
+              file=sys.stderr, flush=True)  # fmt: skip
+        reference = gan_metrics.load_reference(evaluator, data_dir, options.reference_limit)
     return measure_run(run.path, options.n, options.seed, evaluator, reference, data_dir=data_dir,
                        kid_subsets=options.kid_subsets, generator=generator)  # fmt: skip
+
+
+@dataclasses.dataclass
+class Measured:
+    """A GAN run measured for the report (`measure_gan`).
+
+    Attributes:
+        run: the run.
+        dataset, data_dir: its data set and data folder.
+        generator: its loaded `generator.keras`.
+        evaluator: the evaluator it was measured with.
+        metrics: its metrics (`compare.metrics.measure_run`'s record).
+        assessment: `compare.assess.assess_gan` of them.
+    """
+
+    run: GanRun
+    dataset: str
+    data_dir: str | None
+    generator: object
+    evaluator: object
+    metrics: dict
+    assessment: object
+
+
+def measure_gan(run: GanRun, options: ReportOptions, shared: dict | None = None) -> Measured:
+    """Loads the run's generator and its evaluator and measures it (cached in the run's `metrics.json`).
+
+    Args:
+        run: the run.
+        options: the report's options (N, seed, evaluator settings, cache).
+        shared: a dict several runs share, so that one evaluator and its view of the test images
+            are loaded once (None: nothing shared).
+
+    Raises:
+        InputError: the run has no `summary.json` (it did not finish an epoch).
+    """
+    from common.config import load_config
+    from common.errors import InputError
+    from common.runformat import GanFiles
+    from compare.assess import assess_gan
+    from compare.evaluator import EvaluatorConfig, load_evaluator
+    from compare.metrics import run_dataset
+    from gan import sample as gan_sample
+
+    if run.summary is None:
+        raise InputError(
+            f"--gan {run.path} holds no {GanFiles.SUMMARY}: the run did not finish an epoch; "
+            "resume it or pass a finished run"
+        )
+    shared = {} if shared is None else shared
+    dataset, run_data_dir = run_dataset(run.path)
+    data_dir = options.data_dir or run_data_dir
+    generator = gan_sample.load_generator(run.path)
+    config = load_config(EvaluatorConfig, None, options.evaluator_overrides, {"dataset": dataset})
+    key = (config, data_dir)
+    if key not in shared:
+        shared[key] = load_evaluator(config, options.cache_dir, data_dir)
+    evaluator = shared[key]
+    reference = None
+    if not measured_as_asked(run.metrics, options, evaluator):
+        reference = shared_reference(evaluator, data_dir, options, shared)
+    metrics = _measure(run, options, evaluator, data_dir, generator, reference)
+    return Measured(run, dataset, data_dir, generator, evaluator, metrics, assess_gan(metrics))
+
+
+def shared_reference(evaluator, data_dir, options: ReportOptions, shared: dict):
+    """The evaluator's view of the test images (`gan_metrics.load_reference`), loaded once per `shared` dict."""
+    from compare import gan_metrics
+
+    key = ("reference", evaluator.sha256, data_dir, options.reference_limit)
+    if key not in shared:
+        print(f"compare.report: extracting evaluator {evaluator.id}'s features of the test images (the reference)",
+              file=sys.stderr, flush=True)  # fmt: skip
+        shared[key] = gan_metrics.load_reference(evaluator, data_dir, options.reference_limit)
+    return shared[key]
 
 
 def grid_histogram(path: Path, run: GanRun, evaluator, class_names) -> dict:
@@ -74,27 +158,12 @@ def grid_histogram(path: Path, run: GanRun, evaluator, class_names) -> dict:
 
 def gan_part(run: GanRun, options: ReportOptions, figures: Path) -> Part:
     """Measures the GAN run and draws its figures (see the module docstring)."""
-    from common.config import load_config
-    from common.errors import InputError
-    from common.runformat import GanFiles
-    from compare.assess import assess_gan
-    from compare.evaluator import EvaluatorConfig, load_evaluator
-    from compare.metrics import run_dataset
     from gan import sample as gan_sample
     from gan.data import FASHION_MNIST_CLASSES
 
-    if run.summary is None:
-        raise InputError(
-            f"--gan {run.path} holds no {GanFiles.SUMMARY}: the run did not finish an epoch; "
-            "resume it or pass a finished run"
-        )
-    dataset, run_data_dir = run_dataset(run.path)
-    data_dir = options.data_dir or run_data_dir
-    generator = gan_sample.load_generator(run.path)
-    evaluator = load_evaluator(load_config(EvaluatorConfig, None, options.evaluator_overrides, {"dataset": dataset}),
-                               options.cache_dir, data_dir)  # fmt: skip
-    metrics = _measure(run, options, evaluator, data_dir, generator)
-    assessment = assess_gan(metrics)  # what the words may claim: learned, not_learned, collapsed, degenerate
+    measured = measure_gan(run, options)
+    dataset, generator, evaluator, metrics = measured.dataset, measured.generator, measured.evaluator, measured.metrics
+    assessment = measured.assessment  # what the words may claim: learned, not_learned, collapsed, degenerate
     status = assessment.verdict
     summary = run.summary
     gen, real = metrics["generated"], metrics["real_floor"]

@@ -9,13 +9,19 @@ writes into one folder (`-o DIR`):
 - `figures/*.png`: every figure;
 - `metrics.json`: every number in the report.
 
+Given several runs of a kind (`--gan A B C`, `--nst A B C`, or both), it writes the report on several
+runs instead (`compare.multi`): a sample grid per GAN run, one metrics table, FID against training
+time and which run leads on what; a gallery of the style transfer results with their distances. A
+flag given with no runs (`--gan` alone) asks for a quick run of that kind when the other flag names
+runs, and for the demo when no flag names any.
+
 The page is assembled here from the two halves (`compare.gan_section`, `compare.nst_section`, with
 the opt-in `compare.sweeps`); every sentence comes from `compare.explain`, chosen from the numbers.
 Options are a frozen `compare.options.ReportOptions`: `--config FILE` (TOML) over its defaults,
 `--set key=value` over that, the flags on top.
 
 Usage:
-    python -m compare.report [--gan RUN] [--nst RUN] [-o DIR] [--n 10000] [--seed 0]
+    python -m compare.report [--gan [RUN ...]] [--nst [RUN ...]] [-o DIR] [--n 10000] [--seed 0]
         [--content-layer-sweep] [--style-weight-sweep] [--weights PATH|none] [--config FILE] [...]
 """
 
@@ -101,32 +107,60 @@ def assemble(parts: Sequence, cost: Table, explanation: list[Block]) -> list[Blo
     return out
 
 
-def build_report(out: Path, gan: str | Path | None, nst: str | Path | None, options: ReportOptions) -> dict:
+def _as_list(runs) -> list | None:
+    """None stays None (not asked for); a path becomes `[path]`; a sequence a list ([] = asked for, none named)."""
+    if runs is None:
+        return None
+    return [runs] if isinstance(runs, (str, Path)) else list(runs)
+
+
+def build_report(out: Path, gan, nst, options: ReportOptions) -> dict:
     """Makes the report in `out` (which must exist and be writable).
 
     Args:
         out: the report folder.
-        gan, nst: run directories; when both are None, quick runs of both are made in `out/runs/`.
+        gan, nst: a run directory, a list of them, or None. When neither names a run (None or []),
+            quick runs of both are made in `out/runs/` (the demo); `[]` beside named runs of the
+            other kind makes a quick run of that kind. Several runs of a kind give the report on
+            several runs (`compare.multi`); at most one of each, the side-by-side page.
         options: the settings.
 
     Returns:
         The `metrics.json` content, plus the `"files"` written.
     """
-    from compare.gan_section import gan_part
-    from compare.nst_section import nst_part
     from compare.quick import quick_gan_run, quick_nst_run
-    from compare.runs import GanRun, NstRun
 
     start = time.perf_counter()
     out = Path(out).resolve()
-    figures = out / "figures"
-    figures.mkdir(exist_ok=True)
+    (out / "figures").mkdir(exist_ok=True)
+    gans, nsts = _as_list(gan), _as_list(nst)
+    if not gans and not nsts:  # nothing named: the demo, quick runs of both
+        gans, nsts = [], []
     made = {}
-    if gan is None and nst is None:
+    if gans == []:
         (out / "runs").mkdir(exist_ok=True)
-        gan = quick_gan_run(out / "runs" / "gan", options)
-        nst = quick_nst_run(out / "runs" / "nst", options)
-        made = {"gan": str(gan), "nst": str(nst)}
+        gans = [quick_gan_run(out / "runs" / "gan", options)]
+        made["gan"] = str(gans[0])
+    if nsts == []:
+        (out / "runs").mkdir(exist_ok=True)
+        nsts = [quick_nst_run(out / "runs" / "nst", options)]
+        made["nst"] = str(nsts[0])
+    gans, nsts = gans or [], nsts or []
+    if len(gans) > 1 or len(nsts) > 1:
+        from compare.multi import build_multi_report
+
+        return build_multi_report(out, gans, nsts, options, made, start)
+    return _side_by_side(out, gans[0] if gans else None, nsts[0] if nsts else None, options, made, start)
+
+
+def _side_by_side(out: Path, gan: str | Path | None, nst: str | Path | None, options: ReportOptions,
+                  made: dict, start: float) -> dict:  # fmt: skip
+    """The page on one GAN run and one style transfer run (either may be None); `start`: `perf_counter` at the start."""
+    from compare.gan_section import gan_part
+    from compare.nst_section import nst_part
+    from compare.runs import GanRun, NstRun
+
+    figures = out / "figures"
     gan_half = nst_half = None
     if gan is not None:
         gan_half = gan_part(GanRun.load(gan), options, figures)
@@ -141,17 +175,18 @@ def build_report(out: Path, gan: str | Path | None, nst: str | Path | None, opti
     status = gan_half.numbers["assessment"]["verdict"] if gan_half else None
     blocks = assemble(parts, cost_table(gan_half and gan_half.numbers, nst_half and nst_half.numbers),
                       explain.explanation(facts, status))  # fmt: skip
-    if made:
+    config = options.gan_config or "configs/gan/demo.toml"
+    if len(made) == 2:
         summary = gan_half.numbers["summary"]
-        config = options.gan_config or "configs/gan/demo.toml"
         blocks.insert(1, Paragraph(explain.demo_note(plural(summary.get("epochs"), "epoch"),
                                                      count(summary.get("training_images")), config, options.nst_size,
                                                      status)))  # fmt: skip
-    for path in figure_paths(blocks):  # every figure the document shows must be a file in figures/
-        if not Path(path).is_file():  # pragma: no cover - a programming error
-            raise OutputError(f"figure {path} was not written")
-    write_text(out / "report.md", to_markdown(TITLE, _relative(blocks, out), out))
-    write_text(out / "report.html", to_html(TITLE, blocks, out))
+    elif made:  # one quick run beside a run the user named
+        from compare.explain.multi import quick_note
+
+        which = "GAN" if "gan" in made else "style transfer"
+        what = f"`{config}`" if "gan" in made else f"{options.nst_size} px"
+        blocks.insert(1, Paragraph(quick_note(which, what)))
     result = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "seconds": round(time.perf_counter() - start, 2),
@@ -159,9 +194,23 @@ def build_report(out: Path, gan: str | Path | None, nst: str | Path | None, opti
         "quick_runs": made,
         "gan": gan_half and gan_half.numbers,
         "nst": nst_half and nst_half.numbers,
-        "files": ["report.html", "report.md", "metrics.json"]
-        + sorted(f"figures/{p.name}" for p in figures.glob("*.png")),
     }
+    return write_document(out, TITLE, blocks, result)
+
+
+def write_document(out: Path, title: str, blocks: list[Block], result: dict) -> dict:
+    """Writes `report.md`, `report.html` and `metrics.json` (`result` plus the `"files"` written) into `out`.
+
+    Raises:
+        OutputError: a figure the blocks show is not a file (a programming error).
+    """
+    for path in figure_paths(blocks):  # every figure the document shows must be a file in figures/
+        if not Path(path).is_file():  # pragma: no cover - a programming error
+            raise OutputError(f"figure {path} was not written")
+    write_text(out / "report.md", to_markdown(title, _relative(blocks, out), out))
+    write_text(out / "report.html", to_html(title, blocks, out))
+    result = {**result, "files": ["report.html", "report.md", "metrics.json"]
+              + sorted(f"figures/{p.name}" for p in (out / "figures").glob("*.png"))}  # fmt: skip
     write_json(out / "metrics.json", result)
     return result
 
@@ -183,10 +232,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = ArgumentParser(
         prog="python -m compare.report",
         description="Measure a GAN run and a style transfer run and write a side-by-side report (report.html, "
-        "report.md, figures/, metrics.json). With no runs given, quick runs of both are made first (the demo).",
+        "report.md, figures/, metrics.json); several runs of a kind are compared instead (sample grids, metrics, FID "
+        "against time, a style transfer gallery). With no runs given, quick runs of both are made first (the demo).",
     )
-    p.add_argument("--gan", metavar="RUN", help="a GAN run directory (python -m gan.train)")
-    p.add_argument("--nst", metavar="RUN", help="a style transfer run directory (python -m nst.transfer)")
+    p.add_argument("--gan", metavar="RUN", nargs="*", action="extend",
+                   help="GAN run directories (python -m gan.train); several: the report on several runs; none: a "
+                   "quick run")  # fmt: skip
+    p.add_argument("--nst", metavar="RUN", nargs="*", action="extend",
+                   help="style transfer run directories (python -m nst.transfer); several: a gallery; none: a quick "
+                   "run")  # fmt: skip
     p.add_argument("-o", "--out", metavar="DIR", help="report folder, new or empty (default: runs/report-TIMESTAMP)")
     p.add_argument("--config", metavar="PATH", help="TOML file of report options over the built-in defaults")
     p.add_argument(
@@ -280,9 +334,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_tensorflow()
     options = options_from(args)
-    for flag, value in (("--gan", args.gan), ("--nst", args.nst)):
-        if value is not None and not Path(value).is_dir():
-            raise InputError(f"{flag} {value} is not a run directory")
+    for flag, values in (("--gan", args.gan), ("--nst", args.nst)):
+        for value in values or []:
+            if not Path(value).is_dir():
+                raise InputError(f"{flag} {value} is not a run directory")
     for flag, value in (("nst_content", options.nst_content), ("nst_style", options.nst_style),
                         ("gan_config", options.gan_config), ("nst_config", options.nst_config)):  # fmt: skip
         if value is not None and not Path(value).is_file():

@@ -1,0 +1,264 @@
+"""Several GAN runs side by side: a sample grid each, one metrics table, FID against training time, and the
+paragraph that says which run leads on what.
+
+Every run is measured by the single-run report's own code (`compare.gan_section.measure_gan`, which
+caches its `metrics.json` in the run as `compare.metrics` does), with one evaluator and one view of
+the test images shared by all runs. FID against time: `python -m gan.train` keeps only the last
+generator, so such a run is one point at its total training seconds; a run that also holds
+`generators/epoch_NNN.keras` (`common.runformat.GanFiles.GENERATORS_DIR`, kept by
+`benchmarks/gan_quality.py`) is a line through every kept epoch, each measured with the same N, seed
+and evaluator and cached beside its file (`epoch_NNN.metrics.json`). The paragraph is chosen by
+`compare.ranking` and worded by `compare.explain.multi`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+from compare import figures as F
+from compare.document import Block, Figure, Heading, Paragraph, Table
+from compare.explain import EVALUATOR_NAME
+from compare.explain import multi as words
+from compare.formatting import duration
+from compare.options import ReportOptions
+
+IGNORED_CONFIG_KEYS = ("data.data_dir", "output.")
+"""Config keys (prefixes) that do not make one recipe differ from another."""
+
+
+@dataclasses.dataclass
+class Section:
+    """Blocks to show and numbers for `metrics.json`."""
+
+    blocks: list[Block]
+    numbers: dict
+
+
+def run_names(paths: Sequence[str | Path]) -> list[str]:
+    """Short unique names: each run's folder name, with as many parent folders as it takes to tell them apart."""
+    parts = [Path(p).resolve().parts for p in paths]
+    for depth in range(1, max(len(p) for p in parts) + 1):
+        found = ["/".join(p[-depth:]) for p in parts]
+        if len(set(found)) == len(found):
+            return found
+    return [str(Path(p)) for p in paths]  # the same folder twice: its full path, twice
+
+
+def flatten(config: dict, prefix: str = "") -> dict[str, object]:
+    """`{"train": {"loss": "hinge"}}` -> `{"train.loss": "hinge"}`."""
+    out = {}
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
+def config_differences(configs: Sequence[dict]) -> list[dict[str, str]]:
+    """Per run, the config keys (flattened) whose values differ between the runs, and its value of each."""
+    flat = [flatten(c) for c in configs]
+    keys = sorted({k for f in flat for k in f if not any(k.startswith(p) for p in IGNORED_CONFIG_KEYS)})
+    differing = [k for k in keys if len({json.dumps(f.get(k), sort_keys=True) for f in flat}) > 1]
+    return [{k: _value(f.get(k)) for k in differing} for f in flat]
+
+
+def _value(value) -> str:
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value) if not isinstance(value, list) else "[" + ", ".join(map(str, value)) + "]"
+
+
+def _short(diff: dict[str, str], width: int = 36, lines: int = 2) -> str:
+    """The differing values as `loss=hinge, epochs=3`, wrapped for a grid's title."""
+    text = ", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in diff.items()) or "same config"
+    wrapped = textwrap.wrap(text, width)
+    return "\n".join(wrapped[:lines]) + (" ..." if len(wrapped) > lines else "")
+
+
+def snapshots(run_dir: Path) -> list[tuple[int, Path]]:
+    """The per-epoch generators a run holds (`generators/epoch_NNN.keras`), by epoch."""
+    from common.runformat import GanFiles
+
+    found = []
+    for path in (run_dir / GanFiles.GENERATORS_DIR).glob(GanFiles.GENERATOR_GLOB):
+        digits = path.stem.removeprefix("epoch_")
+        if digits.isdigit():
+            found.append((int(digits), path))
+    return sorted(found)
+
+
+def snapshot_fid(path: Path, measured, options: ReportOptions, shared: dict) -> float:
+    """FID of one kept epoch's generator, measured like the run's own (cached in `epoch_NNN.metrics.json`)."""
+    from common.atomic import write_json
+    from compare import gan_metrics
+    from compare.gan_section import shared_reference
+    from gan.sample import load_generator
+
+    cache = path.with_suffix(".metrics.json")
+    wanted = (options.n, options.seed, measured.evaluator.sha256)
+    if cache.is_file() and options.reference_limit is None:
+        try:
+            old = json.loads(cache.read_text())
+            if (old.get("n"), old.get("seed"), old.get("evaluator", {}).get("sha256")) == wanted:
+                return float(old["generated"]["fid"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # unreadable: measure again
+    print(f"compare.report: measuring {path} (FID against training time)", file=sys.stderr, flush=True)
+    reference = shared_reference(measured.evaluator, measured.data_dir, options, shared)
+    result = gan_metrics.evaluate_generator(load_generator(path), measured.evaluator, reference, options.n,
+                                            options.seed, floor=False, inception=False,
+                                            kid_subsets=options.kid_subsets)  # fmt: skip
+    record = {k: result[k] for k in ("n", "seed", "reference", "evaluator", "generated")}
+    write_json(cache, record)
+    return float(result["generated"]["fid"])
+
+
+def fid_curve(measured, options: ReportOptions, shared: dict) -> dict:
+    """The run's points of FID against training time.
+
+    Returns:
+        `{"kind": "epochs" | "final", "epochs": [...], "seconds": [...], "fid": [...]}`: every kept
+        epoch's generator at the cumulative `history.csv` seconds of that epoch, or the final
+        generator alone at `summary.json`'s seconds.
+    """
+    run = measured.run
+    elapsed, total = {}, 0.0
+    for row in run.history:
+        total += float(row.get("seconds", 0.0))
+        elapsed[int(row["epoch"])] = total
+    kept = [(e, p) for e, p in snapshots(run.path) if e in elapsed and e <= run.summary.epochs]
+    if kept:
+        return {"kind": "epochs", "epochs": [e for e, _ in kept], "seconds": [elapsed[e] for e, _ in kept],
+                "fid": [snapshot_fid(p, measured, options, shared) for _, p in kept]}  # fmt: skip
+    return {"kind": "final", "epochs": [run.summary.epochs], "seconds": [run.summary.seconds],
+            "fid": [measured.metrics["generated"]["fid"]]}  # fmt: skip
+
+
+def sample_grid(generator, seed: int):
+    """64 samples in 8 columns; a conditional generator: 8 per class, one row per class."""
+    from gan import sample as gan_sample
+
+    if gan_sample.is_conditional(generator):
+        return F.tile(gan_sample.class_grid(generator, 8, seed), 8), "one row per class, 8 samples each"
+    return F.tile(gan_sample.generate(generator, 64, seed), 8), "64 samples"
+
+
+def gan_runs_section(paths: Sequence[str | Path], options: ReportOptions, figures: Path,
+                     shared: dict | None = None) -> Section:  # fmt: skip
+    """Measures every GAN run and lays out the comparison (see the module docstring).
+
+    Args:
+        paths: the run directories.
+        options: the report's options.
+        figures: the folder figures go to.
+        shared: the evaluator cache several callers share (None: a new one).
+    """
+    from compare.gan_section import measure_gan
+    from compare.ranking import compare_gans
+    from compare.runs import GanRun
+
+    shared = {} if shared is None else shared
+    names = run_names(paths)
+    runs = [GanRun.load(p) for p in paths]
+    measured = [measure_gan(run, options, shared) for run in runs]
+    diffs = config_differences([run.config for run in runs])
+    curves = [fid_curve(m, options, shared) for m in measured]
+
+    grids, titles, kinds = [], [], set()
+    for name, m, diff in zip(names, measured, diffs):
+        grid, kind = sample_grid(m.generator, options.seed)
+        grids.append(grid)
+        kinds.add(kind)
+        titles.append(f"{clip(name, 36)}\n{_short(diff)}")
+    panel = F.image_panel(grids, titles, figures / "gan_runs_samples.png", columns=min(3, len(grids)))
+    grid_caption = (f"New samples of each run (seed {options.seed}; "
+                    + ("; ".join(sorted(kinds))) + "), titled with the run's folder and the config values in which "
+                    "the runs differ. " + ("Unconditional runs with the same latent size get the same latent vectors."
+                                           if len(grids) > 1 else ""))  # fmt: skip
+
+    records, rows = [], []
+    for name, m, diff in zip(names, measured, diffs):
+        gen = m.metrics["generated"]
+        cc = m.metrics.get("class_consistency")
+        records.append({"name": name, "fid": gen["fid"], "real_fid": m.metrics.get("real_floor", {}).get("fid"),
+                        "entropy": gen["class_histogram"]["entropy"],
+                        "max_entropy": gen["class_histogram"]["max_entropy"], "verdict": m.assessment.verdict,
+                        "consistency": cc["generated"]["overall"] if cc else None,
+                        "real_consistency": cc["real_test"]["overall"] if cc else None,
+                        "seconds": m.run.summary.seconds})  # fmt: skip
+        rows.append([f"`{name}`", ", ".join(f"{k} = {v}" for k, v in diff.items()) or "same config",
+                     str(m.run.summary.epochs), duration(m.run.summary.seconds), f"{gen['fid']:.2f}",
+                     f"{1000 * gen['kid']['mean']:.2f} ± {1000 * gen['kid']['std']:.2f}", f"{gen['precision']:.3f}",
+                     f"{gen['recall']:.3f}", f"{gen['class_histogram']['entropy']:.2f}",
+                     f"{cc['generated']['overall']:.1%}" if cc else "n/a (unconditional)",
+                     words.VERDICT_TITLE[m.assessment.verdict]])  # fmt: skip
+    comparison = compare_gans(records)
+    first = measured[0].metrics
+    real = first.get("real_floor")
+    cc_real = next((r["real_consistency"] for r in records if r["real_consistency"] is not None), None)
+    if real:
+        rows.append(["real data", f"{first['n']:,} training images", "", "", f"{real['fid']:.2f}",
+                     f"{1000 * real['kid']['mean']:.2f} ± {1000 * real['kid']['std']:.2f}", f"{real['precision']:.3f}",
+                     f"{real['recall']:.3f}", f"{real['class_histogram']['entropy']:.2f}",
+                     f"{cc_real:.1%} (test images)" if cc_real is not None else "", "(reference)"])  # fmt: skip
+    ev = first["evaluator"]
+    same = all((m.metrics["n"], m.metrics["seed"], m.metrics["evaluator"].get("sha256")) ==
+               (first["n"], first["seed"], ev.get("sha256")) for m in measured)  # fmt: skip
+    table = Table(["run", "differs in (config.toml)", "epochs", "training time", "FID", "KID x 1000", "precision",
+                   "recall", "class entropy (nats)", "class consistency", "verdict"], rows,
+                  caption=f"Every run measured on N = {first['n']:,} samples (seed {first['seed']}) against "
+                          f"{first['reference']} with {EVALUATOR_NAME}, {ev['id']} (test accuracy "
+                          f"{ev['test_accuracy']:.1%})" + ("" if same else " (**not all runs were measured alike**)")
+                          + ". FID, KID: lower is better; precision, recall, class entropy (at most "
+                          f"{records[0]['max_entropy']:.2f}), class consistency: higher is better. Training time: "
+                          "`summary.json`'s seconds (the epochs' fit time, start-up excluded). The verdict is "
+                          "`compare.assess`'s.")  # fmt: skip
+
+    series = [(name, c["seconds"], c["fid"]) for name, c in zip(names, curves)]
+    thresholds = {round(m.assessment.fid_threshold, 6) for m in measured}
+    threshold = None
+    if len(thresholds) == 1:
+        threshold = (measured[0].assessment.fid_threshold, f"learned at or below (`compare.assess`): "
+                     f"{measured[0].assessment.fid_threshold:.1f}".replace("`", ""))  # fmt: skip
+    fig = F.fid_against_time(series, figures / "gan_fid_time.png", threshold)
+    curve_kinds = sorted({c["kind"] for c in curves}, reverse=True)
+    fid_caption = ("FID of each run against its training wall time. " + " ".join(words.GAN_FID_TIME_CAPTION[k]
+                   for k in curve_kinds) + (" The dashed line is the FID of a perfect generator of only three "
+                   "classes: `compare.assess` calls a run learned at or below it." if threshold else ""))  # fmt: skip
+
+    verdict_of = {r["name"]: r["verdict"] for r in records}
+    seconds = {r["name"]: r["seconds"] for r in records}
+    real_facts = {"fid": real and real["fid"], "entropy": real and real["class_histogram"]["entropy"],
+                  "max_entropy": records[0]["max_entropy"], "consistency": cc_real}  # fmt: skip
+    paragraphs = words.gan_comparison_text(comparison, verdict_of, seconds, real_facts)
+    why = [f"`{name}`: {m.assessment.summary}" for name, m in zip(names, measured)]
+
+    blocks: list[Block] = [
+        Heading("Samples", 3), Figure(panel, grid_caption),
+        Heading("Metrics", 3), table,
+        Heading("FID against training time", 3), Figure(fig, fid_caption),
+        Heading("Which run leads on what", 3), *[Paragraph(p) for p in paragraphs],
+        Paragraph("**Why each verdict.** " + " ".join(why)),
+    ]  # fmt: skip
+    numbers = {
+        "runs": [{"name": name, "run": str(m.run.path), "config_differences": diff,
+                  "summary": m.run.summary.to_dict(), "metrics": m.metrics, "assessment": m.assessment.as_dict(),
+                  "fid_curve": curve} for name, m, diff, curve in zip(names, measured, diffs, curves)],
+        "comparison": comparison,
+        "paragraphs": paragraphs,
+    }  # fmt: skip
+    return Section(blocks, numbers)
+
+
+def clip(text: str, width: int) -> str:
+    """`text`, or its last `width` characters after "..." when it is longer (a figure title's width)."""
+    return text if len(text) <= width else "..." + text[-(width - 3) :]
