@@ -77,7 +77,7 @@ def _value(value) -> str:
     return str(value) if not isinstance(value, list) else "[" + ", ".join(map(str, value)) + "]"
 
 
-def _short(diff: dict[str, str], width: int = 36, lines: int = 2) -> str:
+def _short(diff: dict[str, str], width: int = 30, lines: int = 3) -> str:
     """The differing values as `loss=hinge, epochs=3`, wrapped for a grid's title."""
     text = ", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in diff.items()) or "same config"
     wrapped = textwrap.wrap(text, width)
@@ -143,13 +143,14 @@ def fid_curve(measured, options: ReportOptions, shared: dict) -> dict:
             "fid": [measured.metrics["generated"]["fid"]]}  # fmt: skip
 
 
-def sample_grid(generator, seed: int):
-    """64 samples in 8 columns; a conditional generator: 8 per class, one row per class."""
+def sample_grid(generator, seed: int) -> tuple:
+    """(the grid picture, whether it is a conditional run's): 64 samples in 8 columns; a conditional
+    generator: one row per class, 8 samples each."""
     from gan import sample as gan_sample
 
     if gan_sample.is_conditional(generator):
-        return F.tile(gan_sample.class_grid(generator, 8, seed), 8), "one row per class, 8 samples each"
-    return F.tile(gan_sample.generate(generator, 64, seed), 8), "64 samples"
+        return F.tile(gan_sample.class_grid(generator, 8, seed), 8), True
+    return F.tile(gan_sample.generate(generator, 64, seed), 8), False
 
 
 def gan_runs_section(paths: Sequence[str | Path], options: ReportOptions, figures: Path,
@@ -173,17 +174,21 @@ def gan_runs_section(paths: Sequence[str | Path], options: ReportOptions, figure
     diffs = config_differences([run.config for run in runs])
     curves = [fid_curve(m, options, shared) for m in measured]
 
-    grids, titles, kinds = [], [], set()
+    grids, titles, conditional = [], [], []
     for name, m, diff in zip(names, measured, diffs):
-        grid, kind = sample_grid(m.generator, options.seed)
+        grid, is_conditional = sample_grid(m.generator, options.seed)
         grids.append(grid)
-        kinds.add(kind)
-        titles.append(f"{clip(name, 36)}\n{_short(diff)}")
+        conditional += [name] if is_conditional else []
+        titles.append(f"{clip(name, 30)}\n{_short(diff)}")
     panel = F.image_panel(grids, titles, figures / "gan_runs_samples.png", columns=min(3, len(grids)))
-    grid_caption = (f"New samples of each run (seed {options.seed}; "
-                    + ("; ".join(sorted(kinds))) + "), titled with the run's folder and the config values in which "
-                    "the runs differ. " + ("Unconditional runs with the same latent size get the same latent vectors."
-                                           if len(grids) > 1 else ""))  # fmt: skip
+    unconditional = len(names) - len(conditional)
+    kinds = ([f"64 new samples of {'each unconditional run' if conditional else 'each run'}"] if unconditional else []) \
+        + ([f"one row per class, 8 samples each, for {words.names(conditional)} (conditional)"] if conditional else [])
+    kinds = " and ".join(kinds)
+    grid_caption = (kinds[0].upper() + kinds[1:] + f" (seed {options.seed}), each titled with the run's folder and "
+                    "the config values in which the runs differ."
+                    + (" Unconditional runs of the same latent size get the same latent vectors." if unconditional > 1
+                       else ""))  # fmt: skip
 
     records, rows = [], []
     for name, m, diff in zip(names, measured, diffs):
@@ -227,8 +232,8 @@ def gan_runs_section(paths: Sequence[str | Path], options: ReportOptions, figure
     thresholds = {round(m.assessment.fid_threshold, 6) for m in measured}
     threshold = None
     if len(thresholds) == 1:
-        threshold = (measured[0].assessment.fid_threshold, f"learned at or below (`compare.assess`): "
-                     f"{measured[0].assessment.fid_threshold:.1f}".replace("`", ""))  # fmt: skip
+        value = measured[0].assessment.fid_threshold
+        threshold = (value, f"learned at or below {value:.3g} (compare.assess)")
     fig = F.fid_against_time(series, figures / "gan_fid_time.png", threshold)
     curve_kinds = sorted({c["kind"] for c in curves}, reverse=True)
     fid_caption = ("FID of each run against its training wall time. " + " ".join(words.GAN_FID_TIME_CAPTION[k]
