@@ -40,13 +40,26 @@ class Section:
 
 
 def run_names(paths: Sequence[str | Path]) -> list[str]:
-    """Short unique names: each run's folder name, with as many parent folders as it takes to tell them apart."""
+    """Short unique names: each run's folder name, with as many parent folders as it takes to tell it apart.
+
+    Raises:
+        InputError: a folder is named twice.
+    """
+    from common.errors import InputError
+
     parts = [Path(p).resolve().parts for p in paths]
-    for depth in range(1, max(len(p) for p in parts) + 1):
-        found = ["/".join(p[-depth:]) for p in parts]
-        if len(set(found)) == len(found):
-            return found
-    return [str(Path(p)) for p in paths]  # the same folder twice: its full path, twice
+    twice = sorted({str(Path(*p)) for p in parts if parts.count(p) > 1})
+    if twice:
+        raise InputError(f"the run {twice[0]} is named twice; name each run once")
+
+    def name(i: int) -> str:
+        for depth in range(1, len(parts[i]) + 1):
+            mine = parts[i][-depth:]
+            if all(parts[j][-depth:] != mine for j in range(len(parts)) if j != i):
+                return "/".join(mine)
+        return str(Path(*parts[i]))  # pragma: no cover - distinct paths differ at some depth
+
+    return [name(i) for i in range(len(parts))]
 
 
 def flatten(config: dict, prefix: str = "") -> dict[str, object]:

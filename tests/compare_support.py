@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 TINY_EVALUATOR = dict(train_limit=512, test_limit=500, epochs=1, widths=(8, 16), feature_units=32, batch_size=64)
 """An evaluator config small enough to train in seconds (its accuracy is far below the real one's)."""
 
@@ -78,3 +80,27 @@ def make_fake_nst_run(folder, content, style, size: int = 48, iterations: tuple[
     if main(args) != 0:
         raise RuntimeError(f"nst.transfer {' '.join(args)} failed")
     return Path(folder)
+
+
+def png_info(path) -> tuple[int, float, int]:
+    """(width px, smallest font pt, dpi) of a report figure (`compare.figures` records the last two)."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return im.size[0], float(im.text["min_font_pt"]), int(im.text["dpi"])
+
+
+def browser(args_tail: list[str], tmp_path) -> subprocess.CompletedProcess:
+    """Runs headless Chromium (1100 x 2400 window) with `args_tail`; skips the test when it is not installed."""
+    import shutil
+
+    import pytest
+
+    found = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome",
+                                                "google-chrome-stable")) if p), None)  # fmt: skip
+    if found is None:
+        pytest.skip("no chromium on PATH: install Debian's chromium (apt-get install -y chromium)")
+    args = [found, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+            f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1100,2400", *args_tail]  # fmt: skip
+    return subprocess.run(args, capture_output=True, text=True, timeout=120)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from compare_support import TINY_EVALUATOR, fashion_mnist_present
+from compare_support import TINY_EVALUATOR, browser, fashion_mnist_present, png_info
 from gan_support import TINY_MODEL
 
 from common.runformat import GanSummary, NstFiles
@@ -188,25 +188,18 @@ def test_every_gan_sentence_is_chosen_by_the_assessment(status):
         assert "train longer" in explain.fill(explain.GAN_SUMMARY[status], facts) or status == "collapsed"
 
 
-def _png_info(path: Path) -> tuple[int, float, int]:
-    from PIL import Image
-
-    with Image.open(path) as im:
-        return im.size[0], float(im.text["min_font_pt"]), int(im.text["dpi"])
-
-
 @pytest.mark.slow
 def test_every_figure_is_legible_at_its_page_width(tiny_report):
     """No figure is wider than the column it is shown in, and no text in it is under 13 pt at 100 dpi."""
     for path in sorted((tiny_report / "figures").glob("*.png")):
-        width, font_pt, dpi = _png_info(path)
+        width, font_pt, dpi = png_info(path)
         assert width <= F.PAGE_WIDTH_PX, path.name
         assert font_pt >= F.MIN_FONT_PT, (path.name, font_pt)
         assert font_pt * dpi / 72 >= 13, path.name  # pixels on screen at 100 % zoom, shown at its own size
     # The style transfer result is shown as large as the GAN grid, side by side.
     assert (
-        _png_info(tiny_report / "figures" / "nst_result.png")[0]
-        == _png_info(tiny_report / "figures" / "gan_samples.png")[0]
+        png_info(tiny_report / "figures" / "nst_result.png")[0]
+        == png_info(tiny_report / "figures" / "gan_samples.png")[0]
     )
 
 
@@ -253,28 +246,10 @@ def test_a_report_on_one_run_only_still_has_every_section(real_runs, tmp_path):
     assert metrics["nst"]["seconds"] == 4321.0 and "1 h 12 min" in md
 
 
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
-def _browser(args_tail: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
-    browser = _chromium()
-    if browser is None:
-        pytest.skip("no chromium on PATH: install Debian's chromium (apt-get install -y chromium)")
-    args = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-            f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1100,2400", *args_tail]  # fmt: skip
-    return subprocess.run(args, capture_output=True, text=True, timeout=120)
-
-
 @pytest.mark.slow
-def test_html_report_renders_in_a_headless_browser(tiny_report, tmp_path):
+def test_html_report_renders_in_a_headlessbrowser(tiny_report, tmp_path):
     shot = tmp_path / "shot.png"
-    done = _browser([f"--screenshot={shot}", (tiny_report / "report.html").as_uri()], tmp_path)
+    done = browser([f"--screenshot={shot}", (tiny_report / "report.html").as_uri()], tmp_path)
     assert shot.is_file(), done.stderr[-2000:]
     from PIL import Image
 
@@ -295,7 +270,7 @@ def test_figures_are_legible_as_the_browser_shows_them(tiny_report, tmp_path):
               "i.clientWidth]);const p=document.createElement('pre');p.id='sizes';p.textContent=JSON.stringify(s);"
               "document.body.appendChild(p);});</script>")  # fmt: skip
     probe.write_text((tiny_report / "report.html").read_text().replace("</body>", script + "</body>"))
-    done = _browser(["--dump-dom", "--virtual-time-budget=5000", probe.as_uri()], tmp_path)
+    done = browser(["--dump-dom", "--virtual-time-budget=5000", probe.as_uri()], tmp_path)
     found = re.search(r'<pre id="sizes">([^<]*)</pre>', done.stdout)
     assert found, done.stderr[-2000:]
     sizes = json.loads(found.group(1))
@@ -304,7 +279,7 @@ def test_figures_are_legible_as_the_browser_shows_them(tiny_report, tmp_path):
     assert len(sizes) == len(names)
     shown = {}
     for name, (natural, client) in zip(names, sizes):
-        _, font_pt, dpi = _png_info(tiny_report / "figures" / name)
+        _, font_pt, dpi = png_info(tiny_report / "figures" / name)
         screen_px = font_pt * dpi / 72 * min(1.0, client / natural)
         assert screen_px >= 13, (name, natural, client, screen_px)
         shown[name] = client
