@@ -265,7 +265,8 @@ def gan_runs_section(paths: Sequence[str | Path], options: ReportOptions, figure
         Heading("Metrics", 3), table,
         Heading("FID against training time", 3), Figure(fig, fid_caption),
         Heading("Which run leads on what", 3), *[Paragraph(p) for p in paragraphs],
-        Paragraph("**Why each verdict.** " + " ".join(why)),
+        Paragraph("**Why each verdict** (`compare.assess`, from the numbers in the table):"),
+        *[Paragraph(w) for w in why],
     ]  # fmt: skip
     numbers = {
         "runs": [{"name": name, "run": str(m.run.path), "config_differences": diff,

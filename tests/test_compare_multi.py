@@ -99,7 +99,7 @@ def test_coverage_collapse_and_class_consistency_are_read_from_the_numbers():
     assert "None of the runs that draw clothing collapsed" in text
     comparison, text = gan_words([gan_record("a", 80.0, verdict="degenerate"), gan_record("b", 90.0, verdict="degenerate")])
     assert comparison["coverage"] is None and "say nothing about which run covers the data" in text
-    assert "all 2 runs do not draw clothing yet" in text and "train longer" in text
+    assert "none of the 2 runs draws clothing yet" in text and "train longer" in text
 
 
 def nst_scores(style, swd, content, photo_style=0.5, photo_swd=0.4):

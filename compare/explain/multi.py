@@ -30,6 +30,13 @@ _VERDICT_VERB = {  # (one run, several runs)
     "partly_learned": ("has partly learned the distribution", "have partly learned the distribution"),
     "learned": ("learned the distribution", "learned the distribution"),
 }
+_ALL_VERDICT = {  # every run has the same verdict
+    "collapsed": "all {n} runs collapsed onto a few kinds of clothing",
+    "degenerate": "none of the {n} runs draws clothing yet",
+    "not_learned": "none of the {n} runs has learned the distribution yet",
+    "partly_learned": "all {n} runs have partly learned the distribution",
+    "learned": "all {n} runs learned the distribution",
+}
 _VERDICT_ORDER = ("collapsed", "degenerate", "not_learned", "partly_learned", "learned")
 _DRAWS_CLOTHING = ("learned", "partly_learned", "collapsed")
 
@@ -150,10 +157,10 @@ def gan_comparison_text(comparison: dict, verdict_of: Mapping[str, str], seconds
     parts = []
     for verdict in _VERDICT_ORDER:
         who = verdicts.get(verdict, [])
-        if who:
-            verb = _VERDICT_VERB[verdict][0 if len(who) == 1 else 1]
-            subject = (f"all {n} runs" if len(who) == n and n > 1 else names(who))
-            parts.append(f"{subject} {verb}")
+        if who and len(who) == n and n > 1:
+            parts.append(_ALL_VERDICT[verdict].format(n=n))
+        elif who:
+            parts.append(f"{names(who)} {_VERDICT_VERB[verdict][0 if len(who) == 1 else 1]}")
     text = "**Verdicts** (`compare.assess`, the table's last column): " + "; ".join(parts) + "."
     drawing = [k for k, v in verdict_of.items() if v in _DRAWS_CLOTHING]
     if drawing and "collapsed" not in verdicts and n > 1:
