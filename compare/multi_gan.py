@@ -217,7 +217,8 @@ def gan_runs_section(paths: Sequence[str | Path], options: ReportOptions, figure
                      str(m.run.summary.epochs), duration(m.run.summary.seconds), f"{gen['fid']:.2f}",
                      f"{1000 * gen['kid']['mean']:.2f} ± {1000 * gen['kid']['std']:.2f}", f"{gen['precision']:.3f}",
                      f"{gen['recall']:.3f}", f"{gen['class_histogram']['entropy']:.2f}",
-                     f"{cc['generated']['overall']:.1%}" if cc else "n/a (unconditional)",
+                     f"{cc['generated']['overall']:.1%}" if cc else "not measured" if name in conditional
+                     else "n/a (unconditional)",
                      words.VERDICT_TITLE[m.assessment.verdict]])  # fmt: skip
     comparison = compare_gans(records)
     first = measured[0].metrics

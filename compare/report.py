@@ -299,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--reference-limit", type=int, metavar="N", help="only the first N test images (quick checks)")
     p.add_argument("--kid-subsets", type=int, help=f"KID subsets (default: {D.kid_subsets})")
-    quick = p.add_argument_group("quick runs (when neither --gan nor --nst is given)")
+    quick = p.add_argument_group("quick runs (when --gan or --nst names no run)")
     quick.add_argument("--gan-config", metavar="PATH", help="GAN config (default: the packaged configs/gan/demo.toml)")
     quick.add_argument("--gan-epochs", type=int, help="GAN epochs (default: the config's)")
     quick.add_argument("--gan-limit", type=int, help="GAN training images (default: the config's)")

@@ -9,7 +9,7 @@ explanation paragraph whose facts are missing (no GAN run, say) is left out.
 
 Split by subject: `compare.explain.gan`, `compare.explain.nst`, `compare.explain.closing` (the closing
 section), `compare.explain.base` (what they share); every name is re-exported here, so callers write
-`explain.X`.
+`explain.X`. The words of the report on several runs are `compare.explain.multi`, used as a module.
 """
 
 from __future__ import annotations
