@@ -247,7 +247,7 @@ def test_a_report_on_one_run_only_still_has_every_section(real_runs, tmp_path):
 
 
 @pytest.mark.slow
-def test_html_report_renders_in_a_headlessbrowser(tiny_report, tmp_path):
+def test_html_report_renders_in_a_headless_browser(tiny_report, tmp_path):
     shot = tmp_path / "shot.png"
     done = browser([f"--screenshot={shot}", (tiny_report / "report.html").as_uri()], tmp_path)
     assert shot.is_file(), done.stderr[-2000:]

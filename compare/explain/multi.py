@@ -173,8 +173,8 @@ def gan_comparison_text(comparison: dict, verdict_of: Mapping[str, str], seconds
         fastest, slowest = min(seconds, key=seconds.get), max(seconds, key=seconds.get)
         if seconds[fastest] > 0 and seconds[slowest] / seconds[fastest] > 1.2:
             out.append(f"**Cost.** Training took from {duration(seconds[fastest])} (`{fastest}`) to "
-                       f"{duration(seconds[slowest])} (`{slowest}`); the figure of FID against training time "
-                       "compares the runs at equal cost.")  # fmt: skip
+                       f"{duration(seconds[slowest])} (`{slowest}`): a lower FID bought with more training time "
+                       "is not the same win as one at equal time; the figure shows each run's FID at its time.")  # fmt: skip
     return out
 
 
