@@ -186,88 +186,22 @@ def gan_runs_section(paths: Sequence[str | Path], options: ReportOptions, figure
     measured = [measure_gan(run, options, shared) for run in runs]
     diffs = config_differences([run.config for run in runs])
     curves = [fid_curve(m, options, shared) for m in measured]
-
-    grids, titles, conditional = [], [], []
-    for name, m, diff in zip(names, measured, diffs):
-        grid, is_conditional = sample_grid(m.generator, options.seed)
-        grids.append(grid)
-        conditional += [name] if is_conditional else []
-        titles.append(f"{clip(name, 30)}\n{_short(diff)}")
-    panel = F.image_panel(grids, titles, figures / "gan_runs_samples.png", columns=min(3, len(grids)))
-    unconditional = len(names) - len(conditional)
-    kinds = ([f"64 new samples of {'each unconditional run' if conditional else 'each run'}"] if unconditional else []) \
-        + ([f"one row per class, 8 samples each, for {words.names(conditional)} (conditional)"] if conditional else [])
-    kinds = " and ".join(kinds)
-    grid_caption = (kinds[0].upper() + kinds[1:] + f" (seed {options.seed}), each titled with the run's folder and "
-                    "the config values in which the runs differ."
-                    + (" Unconditional runs of the same latent size get the same latent vectors." if unconditional > 1
-                       else ""))  # fmt: skip
-
-    records, rows = [], []
-    for name, m, diff in zip(names, measured, diffs):
-        gen = m.metrics["generated"]
-        cc = m.metrics.get("class_consistency")
-        records.append({"name": name, "fid": gen["fid"], "real_fid": m.metrics.get("real_floor", {}).get("fid"),
-                        "entropy": gen["class_histogram"]["entropy"],
-                        "max_entropy": gen["class_histogram"]["max_entropy"], "verdict": m.assessment.verdict,
-                        "consistency": cc["generated"]["overall"] if cc else None,
-                        "real_consistency": cc["real_test"]["overall"] if cc else None,
-                        "seconds": m.run.summary.seconds})  # fmt: skip
-        rows.append([f"`{name}`", ", ".join(f"{k} = {v}" for k, v in diff.items()) or "same config",
-                     str(m.run.summary.epochs), duration(m.run.summary.seconds), f"{gen['fid']:.2f}",
-                     f"{1000 * gen['kid']['mean']:.2f} ± {1000 * gen['kid']['std']:.2f}", f"{gen['precision']:.3f}",
-                     f"{gen['recall']:.3f}", f"{gen['class_histogram']['entropy']:.2f}",
-                     f"{cc['generated']['overall']:.1%}" if cc else "not measured" if name in conditional
-                     else "n/a (unconditional)",
-                     words.VERDICT_TITLE[m.assessment.verdict]])  # fmt: skip
+    samples, conditional = _samples_figure(names, measured, diffs, options.seed, figures)
+    records = [_record(name, m) for name, m in zip(names, measured)]
     comparison = compare_gans(records)
-    first = measured[0].metrics
-    real = first.get("real_floor")
+    real = measured[0].metrics.get("real_floor")
     cc_real = next((r["real_consistency"] for r in records if r["real_consistency"] is not None), None)
-    if real:
-        rows.append(["real data", f"{first['n']:,} training images", "", "", f"{real['fid']:.2f}",
-                     f"{1000 * real['kid']['mean']:.2f} ± {1000 * real['kid']['std']:.2f}", f"{real['precision']:.3f}",
-                     f"{real['recall']:.3f}", f"{real['class_histogram']['entropy']:.2f}",
-                     f"{cc_real:.1%} (test images)" if cc_real is not None else "", "(reference)"])  # fmt: skip
-    ev = first["evaluator"]
-    same = all((m.metrics["n"], m.metrics["seed"], m.metrics["evaluator"].get("sha256")) ==
-               (first["n"], first["seed"], ev.get("sha256")) for m in measured)  # fmt: skip
-    table = Table(["run", "differs in (config.toml)", "epochs", "training time", "FID", "KID x 1000", "precision",
-                   "recall", "class entropy (nats)", "class consistency", "verdict"], rows,
-                  caption=f"Every run measured on N = {first['n']:,} samples (seed {first['seed']}) against "
-                          f"{first['reference']} with {EVALUATOR_NAME}, {ev['id']} (test accuracy "
-                          f"{ev['test_accuracy']:.1%})" + ("" if same else " (**not all runs were measured alike**)")
-                          + ". FID, KID: lower is better; precision, recall, class entropy (at most "
-                          f"{records[0]['max_entropy']:.2f}), class consistency: higher is better. Training time: "
-                          "`summary.json`'s seconds (the epochs' fit time, start-up excluded). The verdict is "
-                          "`compare.assess`'s.")  # fmt: skip
-
-    series = [(name, c["seconds"], c["fid"]) for name, c in zip(names, curves)]
-    thresholds = {round(m.assessment.fid_threshold, 6) for m in measured}
-    threshold = None
-    if len(thresholds) == 1:
-        value = measured[0].assessment.fid_threshold
-        threshold = (value, f"learned at or below {value:.3g} (compare.assess)")
-    fig = F.fid_against_time(series, figures / "gan_fid_time.png", threshold)
-    curve_kinds = sorted({c["kind"] for c in curves}, reverse=True)
-    fid_caption = ("FID of each run against its training wall time. " + " ".join(words.GAN_FID_TIME_CAPTION[k]
-                   for k in curve_kinds) + (" The dashed line is the FID of a perfect generator of only three "
-                   "classes: `compare.assess` calls a run learned at or below it." if threshold else ""))  # fmt: skip
-
-    verdict_of = {r["name"]: r["verdict"] for r in records}
-    seconds = {r["name"]: r["seconds"] for r in records}
     real_facts = {"fid": real and real["fid"], "entropy": real and real["class_histogram"]["entropy"],
                   "max_entropy": records[0]["max_entropy"], "consistency": cc_real}  # fmt: skip
-    paragraphs = words.gan_comparison_text(comparison, verdict_of, seconds, real_facts)
-    why = [f"`{name}`: {m.assessment.summary}" for name, m in zip(names, measured)]
-
+    paragraphs = words.gan_comparison_text(comparison, {r["name"]: r["verdict"] for r in records},
+                                           {r["name"]: r["seconds"] for r in records}, real_facts)  # fmt: skip
     blocks: list[Block] = [
-        Heading("Samples", 3), Figure(panel, grid_caption),
-        Heading("Metrics", 3), table,
-        Heading("FID against training time", 3), Figure(fig, fid_caption),
+        Heading("Samples", 3), samples,
+        Heading("Metrics", 3), _metrics_table(names, measured, diffs, conditional, cc_real),
+        Heading("FID against training time", 3), _fid_figure(names, measured, curves, figures),
         Heading("Which run leads on what", 3), *[Paragraph(p) for p in paragraphs],
         Paragraph("**Why each verdict** (`compare.assess`, from the numbers in the table):"),
-        *[Paragraph(w) for w in why],
+        *[Paragraph(f"`{name}`: {m.assessment.summary}") for name, m in zip(names, measured)],
     ]  # fmt: skip
     numbers = {
         "runs": [{"name": name, "run": str(m.run.path), "config_differences": diff,
@@ -277,6 +211,85 @@ def gan_runs_section(paths: Sequence[str | Path], options: ReportOptions, figure
         "paragraphs": paragraphs,
     }  # fmt: skip
     return Section(blocks, numbers)
+
+
+def _samples_figure(names, measured, diffs, seed: int, figures: Path) -> tuple[Figure, list[str]]:
+    """The sample grid of every run in one figure, and the names of the conditional runs."""
+    grids, titles, conditional = [], [], []
+    for name, m, diff in zip(names, measured, diffs):
+        grid, is_conditional = sample_grid(m.generator, seed)
+        grids.append(grid)
+        conditional += [name] if is_conditional else []
+        titles.append(f"{clip(name, 30)}\n{_short(diff)}")
+    panel = F.image_panel(grids, titles, figures / "gan_runs_samples.png", columns=min(3, len(grids)))
+    unconditional = len(names) - len(conditional)
+    kinds = ([f"64 new samples of {'each unconditional run' if conditional else 'each run'}"] if unconditional else []) \
+        + ([f"one row per class, 8 samples each, for {words.names(conditional)} (conditional)"] if conditional else [])
+    kinds = " and ".join(kinds)
+    caption = (kinds[0].upper() + kinds[1:] + f" (seed {seed}), each titled with the run's folder and the config "
+               "values in which the runs differ."
+               + (" Unconditional runs of the same latent size get the same latent vectors." if unconditional > 1
+                  else ""))  # fmt: skip
+    return Figure(panel, caption), conditional
+
+
+def _record(name: str, m) -> dict:
+    """What `compare.ranking.compare_gans` ranks, from one measured run."""
+    gen, cc = m.metrics["generated"], m.metrics.get("class_consistency")
+    return {"name": name, "fid": gen["fid"], "real_fid": m.metrics.get("real_floor", {}).get("fid"),
+            "entropy": gen["class_histogram"]["entropy"], "max_entropy": gen["class_histogram"]["max_entropy"],
+            "verdict": m.assessment.verdict, "consistency": cc["generated"]["overall"] if cc else None,
+            "real_consistency": cc["real_test"]["overall"] if cc else None, "seconds": m.run.summary.seconds}  # fmt: skip
+
+
+def _metrics_table(names, measured, diffs, conditional: list[str], cc_real: float | None) -> Table:
+    """One row per run and a real-data row: FID, KID, precision/recall, class entropy and consistency, verdict."""
+
+    def cells(m: dict) -> list[str]:
+        return [f"{m['fid']:.2f}", f"{1000 * m['kid']['mean']:.2f} ± {1000 * m['kid']['std']:.2f}",
+                f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['class_histogram']['entropy']:.2f}"]  # fmt: skip
+
+    rows = []
+    for name, m, diff in zip(names, measured, diffs):
+        cc = m.metrics.get("class_consistency")
+        consistency = (f"{cc['generated']['overall']:.1%}" if cc else "not measured" if name in conditional
+                       else "n/a (unconditional)")  # fmt: skip
+        rows.append([f"`{name}`", ", ".join(f"{k} = {v}" for k, v in diff.items()) or "same config",
+                     str(m.run.summary.epochs), duration(m.run.summary.seconds), *cells(m.metrics["generated"]),
+                     consistency, words.VERDICT_TITLE[m.assessment.verdict]])  # fmt: skip
+    first = measured[0].metrics
+    real = first.get("real_floor")
+    if real:
+        rows.append(["real data", f"{first['n']:,} training images", "", "", *cells(real),
+                     f"{cc_real:.1%} (test images)" if cc_real is not None else "", "(reference)"])  # fmt: skip
+    ev = first["evaluator"]
+    same = all((m.metrics["n"], m.metrics["seed"], m.metrics["evaluator"].get("sha256")) ==
+               (first["n"], first["seed"], ev.get("sha256")) for m in measured)  # fmt: skip
+    max_entropy = first["generated"]["class_histogram"]["max_entropy"]
+    return Table(["run", "differs in (config.toml)", "epochs", "training time", "FID", "KID x 1000", "precision",
+                  "recall", "class entropy (nats)", "class consistency", "verdict"], rows,
+                 caption=f"Every run measured on N = {first['n']:,} samples (seed {first['seed']}) against "
+                         f"{first['reference']} with {EVALUATOR_NAME}, {ev['id']} (test accuracy "
+                         f"{ev['test_accuracy']:.1%})" + ("" if same else " (**not all runs were measured alike**)")
+                         + f". FID, KID: lower is better; precision, recall, class entropy (at most {max_entropy:.2f}), "
+                         "class consistency: higher is better. Training time: `summary.json`'s seconds (the epochs' "
+                         "fit time, start-up excluded). The verdict is `compare.assess`'s.")  # fmt: skip
+
+
+def _fid_figure(names, measured, curves, figures: Path) -> Figure:
+    """FID against training time, with the FID at or below which `compare.assess` says "learned" when the runs share it."""
+    thresholds = {round(m.assessment.fid_threshold, 6) for m in measured}
+    threshold = None
+    if len(thresholds) == 1:
+        value = measured[0].assessment.fid_threshold
+        threshold = (value, f"learned at or below {value:.3g} (compare.assess)")
+    path = F.fid_against_time([(name, c["seconds"], c["fid"]) for name, c in zip(names, curves)],
+                              figures / "gan_fid_time.png", threshold)  # fmt: skip
+    kinds = sorted({c["kind"] for c in curves}, reverse=True)
+    caption = ("FID of each run against its training wall time. " + " ".join(words.GAN_FID_TIME_CAPTION[k] for k in kinds)
+               + (" The dashed line is the FID of a perfect generator of only three classes: `compare.assess` calls a "
+                  "run learned at or below it." if threshold else ""))  # fmt: skip
+    return Figure(path, caption)
 
 
 def clip(text: str, width: int) -> str:
