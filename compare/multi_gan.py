@@ -277,18 +277,21 @@ def _metrics_table(names, measured, diffs, conditional: list[str], cc_real: floa
 
 
 def _fid_figure(names, measured, curves, figures: Path) -> Figure:
-    """FID against training time, with the FID at or below which `compare.assess` says "learned" when the runs share it."""
+    """FID against training time, with the 3-class reference FID `compare.assess` judges by, when the runs share it."""
+    from compare.assess import MIN_RECALL
+
     thresholds = {round(m.assessment.fid_threshold, 6) for m in measured}
     threshold = None
     if len(thresholds) == 1:
         value = measured[0].assessment.fid_threshold
-        threshold = (value, f"learned at or below {value:.3g} (compare.assess)")
+        threshold = (value, f"a perfect generator of only 3 classes ({value:.3g})")
     path = F.fid_against_time([(name, c["seconds"], c["fid"]) for name, c in zip(names, curves)],
                               figures / "gan_fid_time.png", threshold)  # fmt: skip
     kinds = sorted({c["kind"] for c in curves}, reverse=True)
     caption = ("FID of each run against its training wall time. " + " ".join(words.GAN_FID_TIME_CAPTION[k] for k in kinds)
                + (" The dashed line is the FID of a perfect generator of only three classes: `compare.assess` calls a "
-                  "run learned at or below it." if threshold else ""))  # fmt: skip
+                  f"run learned only at or below it, and only with recall of at least {MIN_RECALL:g} and its pixel and "
+                  "class checks passed." if threshold else ""))  # fmt: skip
     return Figure(path, caption)
 
 

@@ -86,7 +86,7 @@ def compare_gans(records: Sequence[dict]) -> dict:
     Returns:
         `{"runs": N, "fid": Ranking dict, "coverage": Ranking dict or None (no run draws clothing),
         "consistency": Ranking dict or None (no conditional run), "verdicts": {verdict: [names]},
-        "not_ranked_for_coverage": [names]}`.
+        "not_ranked_for_coverage": [names], "conditional": [names of the runs with a class consistency]}`.
     """
     fids = {r["name"]: r["fid"] for r in records}
     real = max((r["real_fid"] for r in records if r.get("real_fid") is not None), default=None)
@@ -105,6 +105,7 @@ def compare_gans(records: Sequence[dict]) -> dict:
         "consistency": consistency and consistency.as_dict(),
         "verdicts": verdicts,
         "not_ranked_for_coverage": [r["name"] for r in records if r["verdict"] in NOT_CLOTHING],
+        "conditional": [r["name"] for r in records if r.get("consistency") is not None],
     }
 
 

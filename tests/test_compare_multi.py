@@ -67,7 +67,10 @@ def test_leaders_are_exactly_the_runs_within_the_margin_of_the_best(values, marg
 def test_a_clear_leader_is_named_sharpest_only_when_it_draws_clothing():
     comparison, text = gan_words([gan_record("a", 12.0), gan_record("b", 5.0), gan_record("c", 30.0)])
     assert comparison["fid"]["leaders"] == ("b",)
-    assert "`b` has the lowest FID (5.00" in text and "the sharpest of these runs" in text
+    assert "`b` has the lowest FID (5.00" in text and "the sharpest of these runs by FID." in text
+    assert "not learned the whole distribution" not in text
+    _, text = gan_words([gan_record("a", 12.0), gan_record("b", 5.0, verdict="partly_learned")])
+    assert "the sharpest of these runs by FID" in text and "finds `b` has not learned the whole distribution" in text
     _, text = gan_words([gan_record("a", 120.0, verdict="not_learned"), gan_record("b", 200.0, verdict="degenerate")])
     assert "`a` has the lowest FID" in text and "sharpest" not in text and "not sharp" in text
 
@@ -95,6 +98,9 @@ def test_coverage_collapse_and_class_consistency_are_read_from_the_numbers():
     assert "`b` collapsed onto a few kinds of clothing" in text and "None of the runs" not in text
     assert "`c` does not draw clothing yet" in text
     assert comparison["consistency"]["leaders"] == ("d",) and "`d` draws the class asked for most often" in text
+    assert "is conditional: asked for every class" not in text  # d and e are not among the coverage leaders
+    _, text = gan_words([gan_record("a", 8.0, entropy=1.9), gan_record("d", 9.0, entropy=2.2, consistency=0.9)])
+    assert "`d` covers the classes best" in text and "`d` is conditional: asked for every class equally often" in text
     _, text = gan_words([gan_record("a", 8.0), gan_record("b", 9.0)])
     assert "None of the runs that draw clothing collapsed" in text
     comparison, text = gan_words([gan_record("a", 80.0, verdict="degenerate"), gan_record("b", 90.0, verdict="degenerate")])

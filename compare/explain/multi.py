@@ -99,7 +99,12 @@ def gan_comparison_text(comparison: dict, verdict_of: Mapping[str, str], seconds
             text = (f"**FID.** {names(leaders)} share the lowest FID ({_values(fid, leaders, '.2f')}: within the tie "
                     f"margin of {fid['margin']:.2f}, so this N cannot tell them apart; {_values(fid, rest, '.2f')})")  # fmt: skip
         if len(clothing) == len(leaders):
-            text += ": the sharpest of these runs." if len(leaders) == 1 else ": the sharpest of these runs, about equally."
+            text += ": the sharpest of these runs by FID" + ("." if len(leaders) == 1 else ", about equally.")
+            partly = [k for k in leaders if verdict_of[k] != "learned"]
+            if partly:
+                text += (f" FID compares only feature means and covariances: `compare.assess` finds {names(partly)} "
+                         f"{'has' if len(partly) == 1 else 'have'} not learned the whole distribution yet (see the "
+                         "verdicts).")  # fmt: skip
         else:
             text += (": the least far from the data, but not sharp, because " +
                      ("it does not" if len(leaders) == 1 else "not all of them") + " draw clothing yet (see the "
@@ -131,6 +136,11 @@ def gan_comparison_text(comparison: dict, verdict_of: Mapping[str, str], seconds
         else:
             text = (f"**Classes.** {names(leaders)} cover the classes best, about equally (class entropy "
                     f"{_values(coverage, leaders, '.2f')} {of_max}; {_values(coverage, rest, '.2f')}{real_entropy}).")  # fmt: skip
+        asked = [k for k in comparison.get("conditional", []) if k in leaders]
+        if asked and ranked > 1:
+            text += (f" {names(asked)} {'is' if len(asked) == 1 else 'are'} conditional: asked for every class equally "
+                     "often, so there the entropy shows how well the class asked for is drawn, not which classes the "
+                     "generator would choose.")  # fmt: skip
         if unranked and n > 1:
             text += (f" {names(unranked)} {'is' if len(unranked) == 1 else 'are'} not ranked on classes: "
                      f"{'its' if len(unranked) == 1 else 'their'} samples are not clothing, so their classes are the "
