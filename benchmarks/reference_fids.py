@@ -42,6 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from benchmarks.results import machine_description, update_section
     from compare import gan_metrics
+    from compare.collapse import collapse_references
     from compare.evaluator import load_evaluator
     from compare.precision_recall import precision_recall
     from gan.data import FASHION_MNIST_CLASSES, load_images
@@ -54,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     images, labels = train[index], labels[index]
     features, probs = evaluator.predict(images)
     floor = gan_metrics.metrics_from_features(features, probs, reference, args.seed, class_names=FASHION_MNIST_CLASSES)
-    refs = gan_metrics.collapse_references(features, labels, reference, tuple(range(1, 10)), FASHION_MNIST_CLASSES)
+    refs = collapse_references(features, labels, reference, tuple(range(1, 10)), FASHION_MNIST_CLASSES)
     one = refs[0]
     one_class = [FASHION_MNIST_CLASSES.index(c) for c in one["best_classes"]]
     pr_one = precision_recall(reference.features, features[np.isin(labels, one_class)], k=gan_metrics.PR_K)
