@@ -1,4 +1,4 @@
-"""Reference FIDs from real data: the yardsticks behind the thresholds of `compare.assess`.
+"""Reference FIDs from real data: the yardsticks behind the thresholds of `compare.gan_checks`.
 
 With the cached evaluator (`compare.evaluator`), against the 10,000 Fashion-MNIST test images:
 
@@ -40,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import_tensorflow_quietly()
     import numpy as np
 
-    from benchmarks.results import machine_description, update_section
+    from benchmarks.results import machine_description, publish
     from compare import gan_metrics
     from compare.collapse import collapse_references
     from compare.evaluator import load_evaluator
@@ -97,9 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"statistics for its 'degenerate' checks. Run {time.strftime('%Y-%m-%d')}, "
         f"{time.perf_counter() - start:.0f} s.",
     ])  # fmt: skip
-    print(md)
-    if not args.no_write:
-        print(f"reference_fids: wrote {update_section('reference_fids', md)}", file=sys.stderr)
+    publish("reference_fids", md, write=not args.no_write)
     return 0
 
 
