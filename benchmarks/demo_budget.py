@@ -41,9 +41,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
+from benchmarks.evaluator_options import add_evaluator_arguments  # noqa: E402
 from common.atomic import write_json  # noqa: E402
 from common.cli import run_cli  # noqa: E402
-from common.config import load_config  # noqa: E402
 from common.errors import ConfigError, TrainingError  # noqa: E402
 from common.rundir import create_run_dir  # noqa: E402
 
@@ -199,11 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", metavar="DIR", help="work folder (default: runs/demo-budget-TIMESTAMP); reuse to resume")
     p.add_argument("--chosen", metavar="NAME", help="the candidate the demo uses (bold in the table)")
-    p.add_argument("--cache-dir", metavar="DIR", help="evaluator cache folder")
-    p.add_argument(
-        "--evaluator", action="append", default=[], metavar="KEY=VALUE", help="evaluator setting (validation)"
-    )
-    p.add_argument("--reference-limit", type=int, help="first N test images only (validation)")
+    add_evaluator_arguments(p)
     p.add_argument("--no-write", action="store_true", help="do not update benchmarks/RESULTS.md")
     p.add_argument(
         "--note",
@@ -241,12 +237,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     configure_tensorflow()  # as `python -m compare.metrics` measures
     import_tensorflow_quietly()
-    from benchmarks.results import machine_description, update_section
+    from benchmarks.evaluator_options import load_named_evaluator
+    from benchmarks.results import machine_description, publish
     from compare import gan_metrics
-    from compare.evaluator import EvaluatorConfig, load_evaluator
     from gan.data import load_images
 
-    evaluator = load_evaluator(load_config(EvaluatorConfig, None, args.evaluator), args.cache_dir)
+    evaluator = load_named_evaluator(args)
     test_images, _ = load_images("fashion_mnist", "test", None, args.reference_limit)
     real = pixel_stats(test_images)
     reference_name = f"fashion_mnist test ({len(test_images)} images)"
@@ -293,9 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         *[row(r, real, args.chosen) for r in results],
         *[line for note in args.note for line in ("", note)],
     ])  # fmt: skip
-    print(md)
-    if not args.no_write:
-        print(f"demo_budget: wrote {update_section('demo_budget', md)}", file=sys.stderr)
+    publish("demo_budget", md, write=not args.no_write)
     return 0
 
 

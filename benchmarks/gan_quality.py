@@ -36,6 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
+from benchmarks.evaluator_options import add_evaluator_arguments  # noqa: E402
 from common.atomic import write_json  # noqa: E402
 from common.cli import run_cli  # noqa: E402
 from common.config import load_config  # noqa: E402
@@ -102,11 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--n", type=int, default=10_000, help="generated images per FID (default: 10000)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", metavar="DIR", help="work folder (default: runs/gan-quality-TIMESTAMP)")
-    p.add_argument("--cache-dir", metavar="DIR", help="evaluator cache folder")
-    p.add_argument(
-        "--evaluator", action="append", default=[], metavar="KEY=VALUE", help="evaluator setting (validation)"
-    )
-    p.add_argument("--reference-limit", type=int, help="first N test images only (validation)")
+    add_evaluator_arguments(p)
     p.add_argument("--no-write", action="store_true", help="do not update benchmarks/RESULTS.md")
     args = p.parse_args(argv)
     checkpoints = sorted(set(args.checkpoints))
@@ -117,14 +114,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     configure_tensorflow(onednn=True)  # as `python -m gan.train` trains
     import_tensorflow_quietly()
-    from benchmarks.results import machine_description, update_section
+    from benchmarks.evaluator_options import load_named_evaluator
+    from benchmarks.results import machine_description, publish
     from compare import gan_metrics
-    from compare.evaluator import EvaluatorConfig, load_evaluator
     from gan import sample as gan_sample
 
     # An existing --out is an earlier invocation's work folder: continue it.
     out = Path(args.out) if args.out and Path(args.out).is_dir() else create_run_dir(args.out, "gan-quality")
-    evaluator = load_evaluator(load_config(EvaluatorConfig, None, args.evaluator), args.cache_dir)
+    evaluator = load_named_evaluator(args)
     reference = gan_metrics.load_reference(evaluator, limit=args.reference_limit)
     overrides = {"seed": args.seed, "data.limit": args.limit}
     trainers = {name: Trainer(name, path, out / name, overrides) for name, path in CONFIGS.items()}
@@ -192,9 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Target (default FID lower in every row): **{'met' if all(verdicts) else 'NOT met'}**. "
         f"Run {time.strftime('%Y-%m-%d')}, {record['seconds'] / 60:.0f} min in all.",
     ])  # fmt: skip
-    print(md)
-    if not args.no_write:
-        print(f"gan_quality: wrote {update_section('gan_quality', md)}", file=sys.stderr)
+    publish("gan_quality", md, write=not args.no_write)
     return 0
 
 

@@ -214,7 +214,7 @@ def main(argv=None) -> int:
         for w in workers.values():
             w.close()
 
-    from benchmarks.results import machine_description, update_section
+    from benchmarks.results import machine_description, publish
 
     speed = {name: [m["images_per_second"] for m in results[name]] for name in TRAINERS}
     ratio = {name: statistics.median(s / p for s, p in zip(speed[name], speed["plain port"])) for name in TRAINERS}
@@ -270,9 +270,7 @@ def main(argv=None) -> int:
         "halves the time of the backward convolutions.",
     ]
     markdown = "\n".join(lines)
-    print(markdown)
-    if not args.no_write:
-        print(f"wrote {update_section('gan_throughput', markdown)}")
+    publish("gan_throughput", markdown, write=not args.no_write)
     return 0
 
 

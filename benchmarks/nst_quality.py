@@ -193,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     configure_tensorflow()  # as `python -m nst.transfer` runs (TensorFlow's default kernels)
     import_tensorflow_quietly()
-    from benchmarks.results import machine_description, update_section
+    from benchmarks.results import machine_description, publish
     from compare.nst_metrics import NSTScorer
     from nst.config import NSTConfig
     from nst.images import save_image
@@ -266,9 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"**{'met' if met else 'NOT met'}**" + ("" if reached else " (the default never reached both distances)")
               + f". Run {time.strftime('%Y-%m-%d')}."]  # fmt: skip
     md = "\n".join(lines)
-    print(md)
-    if not args.no_write:
-        print(f"nst_quality: wrote {update_section('nst_quality', md)}", file=sys.stderr)
+    publish("nst_quality", md, write=not args.no_write)
     return 0
 
 

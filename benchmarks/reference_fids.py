@@ -1,4 +1,4 @@
-"""Reference FIDs from real data: the yardsticks behind the thresholds of `compare.assess`.
+"""Reference FIDs from real data: the yardsticks behind the thresholds of `compare.gan_checks`.
 
 With the cached evaluator (`compare.evaluator`), against the 10,000 Fashion-MNIST test images:
 
@@ -40,8 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     import_tensorflow_quietly()
     import numpy as np
 
-    from benchmarks.results import machine_description, update_section
+    from benchmarks.results import machine_description, publish
     from compare import gan_metrics
+    from compare.collapse import collapse_references
     from compare.evaluator import load_evaluator
     from compare.precision_recall import precision_recall
     from gan.data import FASHION_MNIST_CLASSES, load_images
@@ -54,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     images, labels = train[index], labels[index]
     features, probs = evaluator.predict(images)
     floor = gan_metrics.metrics_from_features(features, probs, reference, args.seed, class_names=FASHION_MNIST_CLASSES)
-    refs = gan_metrics.collapse_references(features, labels, reference, tuple(range(1, 10)), FASHION_MNIST_CLASSES)
+    refs = collapse_references(features, labels, reference, tuple(range(1, 10)), FASHION_MNIST_CLASSES)
     one = refs[0]
     one_class = [FASHION_MNIST_CLASSES.index(c) for c in one["best_classes"]]
     pr_one = precision_recall(reference.features, features[np.isin(labels, one_class)], k=gan_metrics.PR_K)
@@ -96,9 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"statistics for its 'degenerate' checks. Run {time.strftime('%Y-%m-%d')}, "
         f"{time.perf_counter() - start:.0f} s.",
     ])  # fmt: skip
-    print(md)
-    if not args.no_write:
-        print(f"reference_fids: wrote {update_section('reference_fids', md)}", file=sys.stderr)
+    publish("reference_fids", md, write=not args.no_write)
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import sys
 from pathlib import Path
 
 from common.atomic import write_text
@@ -53,3 +54,24 @@ def update_section(name: str, markdown: str, path: Path = RESULTS) -> Path:
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
     return write_text(path, text)
+
+
+def publish(name: str, markdown: str, write: bool = True, path: Path = RESULTS) -> str:
+    """Prints a benchmark's section and, with `write`, replaces its section of the results file.
+
+    The one ending of every benchmark script: the section goes to stdout, then (unless the script's
+    `--no-write` was given) into `path`, and a line naming the file goes to stderr.
+
+    Args:
+        name: the section's key, the script's file name without `.py`; it also starts the stderr line.
+        markdown: the section's body, starting with its own `## ` heading.
+        write: update the results file (False: print only).
+        path: the results file.
+
+    Returns:
+        `markdown`.
+    """
+    print(markdown)
+    if write:
+        print(f"{name}: wrote {update_section(name, markdown, path)}", file=sys.stderr)
+    return markdown

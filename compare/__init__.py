@@ -8,10 +8,13 @@ Each module owns one thing:
 - `compare.fid`, `compare.kid`, `compare.precision_recall`, `compare.classifier_score`: the GAN
   metrics on feature arrays (NumPy/SciPy only, deterministic given a seed).
 - `compare.inception`: the standard Inception-v3 FID, when its ImageNet weights are on disk.
-- `compare.gan_metrics`: all GAN metrics of one run (and the real-data floor) in one record.
-- `compare.metrics`: the CLI `python -m compare.metrics RUN_DIR` writing `metrics.json`.
-- `compare.assess`: verdicts from the numbers (is the GAN degenerate, collapsed, not learned yet or
-  learned; how far did the style distance fall), so a report's words follow its results.
+- `compare.gan_metrics`: all GAN metrics of one run (and the real-data floor) in one record;
+  `compare.collapse`: the FIDs of perfect generators of only k classes (the collapse references).
+- `compare.metrics`: the CLI `python -m compare.metrics RUN_DIR` writing `metrics.json`;
+  `compare.metric_table`: the rows of its table and of the report's, built once.
+- `compare.assess`: the GAN's verdict from the numbers (degenerate, collapsed, not learned yet or
+  learned), from the checks and measured thresholds of `compare.gan_checks`; `compare.nst_assess`:
+  how far the style distance fell, in words that do not overstate it. A report's words follow them.
 - `compare.nst_metrics`: style and content distances of any stylized image
   (`python -m compare.nst_metrics`).
 - The report, one job per module: `compare.options` (`ReportOptions`, loaded like every config),

@@ -15,10 +15,11 @@ features and softmax of `compare.evaluator`:
 
 The *real data* row (`real_floor`, the "floor" of FID and KID) is the same metrics for N real train
 images (a seeded random subset) against the same test images: what a perfect generator would score
-with this evaluator and this N. Beside it, `collapse_references` measures what a perfect generator
-of only k classes would score (the real train images of the k classes whose FID is lowest), the
-yardstick `compare.assess` uses to say whether a FID means the distribution was learned. The
-Inception FID (`compare.inception`) is added when its weights are on disk, else marked skipped.
+with this evaluator and this N. Beside it, `compare.collapse.collapse_references` measures what a
+perfect generator of only k classes would score (the real train images of the k classes whose FID is
+lowest), the yardstick `compare.assess` uses to say whether a FID means the distribution was
+learned. The Inception FID (`compare.inception`) is added when its weights are on disk, else marked
+skipped.
 
 `METRICS` describes every number for readers: label, unit, which direction is better and what it
 means.
@@ -27,7 +28,6 @@ means.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import os
 import time
 from collections.abc import Callable
@@ -35,7 +35,8 @@ from collections.abc import Callable
 import numpy as np
 
 from compare.classifier_score import class_histogram, classifier_score
-from compare.fid import feature_statistics, fid_from_features
+from compare.collapse import COLLAPSE_CLASSES, collapse_references
+from compare.fid import fid_from_features
 from compare.kid import kernel_inception_distance
 from compare.precision_recall import precision_recall
 
@@ -51,8 +52,6 @@ NEAR_CONSTANT_STD = 15.0
 
 The least contrasted of the 60,000 Fashion-MNIST training images has 16.5 (its 0.1st percentile is
 25.3), so no real image is near-constant; a blank or washed-out sample is."""
-COLLAPSE_CLASSES = (1, 2, 3)
-"""The k of the collapse references: FID of the best perfect generator of only k classes."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -190,32 +189,21 @@ def load_reference(evaluator, data_dir: str | os.PathLike | None = None, limit: 
     return Reference(images, features, probs, f"{dataset} test ({len(images)} images)")
 
 
-def image_metrics(
-    evaluator,
-    images: np.ndarray,
-    reference: Reference,
-    seed: int = 0,
-    kid_subsets: int = 100,
-    kid_subset_size: int = 1000,
-    class_names: tuple[str, ...] | None = None,
-) -> dict:
-    """FID, KID, precision/recall, classifier score and class histogram of `images` vs `reference`.
+def image_metrics(evaluator, images: np.ndarray, reference: Reference, seed: int = 0, **options) -> dict:
+    """FID, KID, precision/recall, classifier score, class histogram and pixel statistics of `images` vs `reference`.
 
     Args:
         evaluator: the `Evaluator` whose features and softmax are used.
         images: uint8 [N, H, W, C].
         reference: from `load_reference`.
         seed: the seed of KID's subset draws.
-        kid_subsets, kid_subset_size: KID's subsets.
-        class_names: names for the histogram's bins.
+        **options: `kid_subsets`, `kid_subset_size` and `class_names`, as for `metrics_from_features`.
 
     Returns:
-        A JSON-ready dict (see the module docstring and `METRICS` for what each entry means):
-        `{"n", "fid", "kid", "precision", "recall", "pr_k", "classifier_score", "class_histogram",
-        "pixels"}`.
+        `metrics_from_features`'s dict plus `"pixels"` (`pixel_statistics`).
     """
     features, probs = evaluator.predict(images)
-    result = metrics_from_features(features, probs, reference, seed, kid_subsets, kid_subset_size, class_names)
+    result = metrics_from_features(features, probs, reference, seed, **options)
     result["pixels"] = pixel_statistics(images)
     return result
 
@@ -229,7 +217,20 @@ def metrics_from_features(
     kid_subset_size: int = 1000,
     class_names: tuple[str, ...] | None = None,
 ) -> dict:
-    """`image_metrics` on features [N, D] and probabilities [N, K] already computed."""
+    """FID, KID, precision/recall, classifier score and class histogram of features already computed.
+
+    Args:
+        features: the evaluator's features of the images [N, D].
+        probs: its class probabilities of the images [N, K].
+        reference: from `load_reference`.
+        seed: the seed of KID's subset draws.
+        kid_subsets, kid_subset_size: KID's subsets.
+        class_names: names for the histogram's bins.
+
+    Returns:
+        A JSON-ready dict (see the module docstring and `METRICS` for what each entry means):
+        `{"n", "fid", "kid", "precision", "recall", "pr_k", "classifier_score", "class_histogram"}`.
+    """
     pr = precision_recall(reference.features, features, k=PR_K)
     splits = min(10, len(probs))
     return {
@@ -242,62 +243,6 @@ def metrics_from_features(
         "classifier_score": classifier_score(probs, splits),
         "class_histogram": class_histogram(probs, class_names),
     }
-
-
-def collapse_references(
-    features: np.ndarray,
-    labels: np.ndarray,
-    reference: Reference,
-    ks: tuple[int, ...] = COLLAPSE_CLASSES,
-    class_names: tuple[str, ...] | None = None,
-) -> list[dict]:
-    """FIDs of perfect but collapsed generators: real images of only k classes against the reference.
-
-    A generator that draws flawless images of only k of the ten classes is the ideal mode-collapsed
-    generator; its FID is that of the real images of those classes. For each k every combination of
-    k classes is tried and the lowest FID kept (the most favourable collapse), so a generator scoring
-    above it is worse than one that copies k classes perfectly and ignores the rest.
-
-    Args:
-        features: evaluator features [N, D] of labelled real images (the floor's train subset).
-        labels: their class labels [N].
-        reference: the test set as the evaluator sees it.
-        ks: the k values.
-        class_names: names for the classes (default: their numbers).
-
-    Returns:
-        One dict per k: `{"k", "best_fid", "best_classes", "median_fid", "images"}` (the images of
-        the best combination); k values with fewer than 2 images per combination are left out.
-    """
-    features = np.asarray(features, np.float64)
-    labels = np.asarray(labels)
-    classes = sorted(int(c) for c in np.unique(labels))
-    names = class_names or tuple(str(c) for c in range(max(classes) + 1))
-    mu_ref, sigma_ref = feature_statistics(reference.features)
-    # Tr((S_r S)^1/2) = Tr((R S R)^1/2) with R = S_r^1/2 symmetric: one eigh of the reference, then a
-    # symmetric eigenvalue problem per combination (much cheaper than scipy's general sqrtm).
-    w, v = np.linalg.eigh(sigma_ref)
-    root = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
-    out = []
-    for k in ks:
-        if k > len(classes):
-            continue
-        scored = []
-        for combo in itertools.combinations(classes, k):
-            chosen = features[np.isin(labels, combo)]
-            if len(chosen) < 2:
-                continue
-            mu, sigma = feature_statistics(chosen)
-            eig = np.linalg.eigvalsh(root @ sigma @ root)
-            fid = float(np.sum((mu - mu_ref) ** 2) + np.trace(sigma) + np.trace(sigma_ref)
-                        - 2.0 * np.sum(np.sqrt(np.clip(eig, 0, None))))  # fmt: skip
-            scored.append((fid, combo, len(chosen)))
-        if not scored:
-            continue
-        best = min(scored)
-        out.append({"k": k, "best_fid": best[0], "best_classes": [names[c] for c in best[1]],
-                    "median_fid": float(np.median([f for f, _, _ in scored])), "images": int(best[2])})  # fmt: skip
-    return out
 
 
 def real_floor(

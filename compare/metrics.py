@@ -127,34 +127,30 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+TERMINAL_FORMATS = {
+    "fid": "{:.3f}",
+    "kid": "{:.3f}",
+    "precision": "{:.3f}",
+    "recall": "{:.3f}",
+    "classifier_score": "{:.3f}",
+    "class_entropy": "{:.3f}",
+    "mean_intensity": "{:.1f}",
+    "pixel_std": "{:.1f}",
+    "image_contrast": "{:.1f}",
+    "near_constant_fraction": "{:.3f}",
+}
+"""How the terminal table writes each metric (`compare.metric_table.table_rows`)."""
+
+
 def metric_rows(result: dict) -> list[tuple[str, str, str, str]]:
     """The metrics as table rows: (metric, generated, real data, how to read it incl. which direction is better).
 
-    The reading comes from `compare.gan_metrics.METRICS`; the pixel statistics are rows too (absent
-    from metrics files written before they existed).
+    The rows and their reading come from `compare.metric_table` (the report's table uses the same
+    rows); the pixel statistics are rows too (absent from metrics files written before they existed).
     """
-    from compare.gan_metrics import METRICS
+    from compare.metric_table import inception_row, table_rows
 
-    gen, floor = result["generated"], result.get("real_floor")
-
-    def row(key, fn, optional=False):
-        if optional and not all(_has(m, key) for m in (gen, floor) if m is not None):
-            return None
-        return (METRICS[key].label, fn(gen), fn(floor) if floor else "-", METRICS[key].reading())
-
-    rows = [
-        row("fid", lambda m: f"{m['fid']:.3f}"),
-        row("kid", lambda m: f"{1000 * m['kid']['mean']:.3f} ± {1000 * m['kid']['std']:.3f}"),
-        row("precision", lambda m: f"{m['precision']:.3f}"),
-        row("recall", lambda m: f"{m['recall']:.3f}"),
-        row("classifier_score", lambda m: f"{m['classifier_score']['mean']:.3f} ± {m['classifier_score']['std']:.3f}"),
-        row("class_entropy", lambda m: f"{m['class_histogram']['entropy']:.3f}"),
-        row("mean_intensity", lambda m: f"{m['pixels']['mean_intensity']:.1f}", optional=True),
-        row("pixel_std", lambda m: f"{m['pixels']['pixel_std']:.1f}", optional=True),
-        row("image_contrast", lambda m: f"{m['pixels']['image_contrast']:.1f}", optional=True),
-        row("near_constant_fraction", lambda m: f"{m['pixels']['near_constant_fraction']:.3f}", optional=True),
-    ]
-    rows = [r for r in rows if r is not None]
+    rows = [(r.info.label, r.generated, r.real, r.info.reading()) for r in table_rows(result, TERMINAL_FORMATS)]
     cc = result.get("class_consistency")
     if cc:
         rows.append(
@@ -165,23 +161,10 @@ def metric_rows(result: dict) -> list[tuple[str, str, str, str]]:
                 "higher is better; the evaluator's accuracy on the class asked for (real data: on test images)",
             )
         )
-    inc = result.get("inception_fid", {})
-    if inc.get("status") == "measured":
-        rows.append(
-            (
-                "Inception FID",
-                f"{inc['fid']:.3f}",
-                "-",
-                f"lower is better; 299 px, {inc['n_generated']} vs {inc['n_reference']}",
-            )
-        )
-    else:
-        rows.append(("Inception FID", "skipped", "-", inc.get("reason", "not measured")))
+    inception = inception_row(result, "{:.3f}")
+    reading = inception.info.reading() if inception.measured else inception.info.short
+    rows.append((inception.info.label, inception.generated, inception.real, reading))
     return rows
-
-
-def _has(metrics: dict, key: str) -> bool:
-    return key in metrics.get("pixels", {})
 
 
 def format_table(result: dict) -> str:

@@ -84,7 +84,7 @@ def nst_part(run: NstRun, options: ReportOptions, figures: Path, vgg=None) -> Pa
         figures: the folder figures go to.
         vgg: an already loaded VGG19 to score with (else loaded per `options.weights`).
     """
-    from compare.assess import WELL_MATCHED, assess_nst
+    from compare.nst_assess import WELL_MATCHED, assess_nst
     from compare.nst_metrics import CONTENT_LAYER, NSTScorer
     from nst.images import resize
 
@@ -195,7 +195,7 @@ def curve_facts(run: NstRun) -> dict:
 
 
 def _facts(run: NstRun, scores: dict, final: np.ndarray, curve: dict) -> dict[str, str]:
-    from compare.assess import describe_change
+    from compare.nst_assess import describe_change
     from compare.nst_metrics import CONTENT_LAYER
 
     s = run.summary

@@ -1,4 +1,5 @@
-"""Tests for compare.assess: verdicts from hand-made metric records, and the NST wording."""
+"""Tests for compare.assess and compare.gan_checks (GAN verdicts from hand-made metric records) and
+compare.nst_assess (the NST wording)."""
 
 import dataclasses
 import json
@@ -8,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compare import assess
-from compare.assess import assess_gan, assess_nst, describe_change
+from compare import gan_checks
+from compare.assess import assess_gan
+from compare.nst_assess import assess_nst, describe_change
 
 CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
@@ -110,8 +112,8 @@ def test_class_shaped_blobs_with_low_recall_are_only_partly_learned():
 
 def test_the_fid_thresholds_fall_back_to_the_measured_constants():
     verdict = assess_gan(_record(**GOOD, references=False))
-    assert verdict.fid_threshold == assess.FID_REFERENCES[3] == 28.39
-    assert verdict.fid_one_class == assess.FID_REFERENCES[1] == 53.46
+    assert verdict.fid_threshold == gan_checks.FID_REFERENCES[3] == 28.39
+    assert verdict.fid_one_class == gan_checks.FID_REFERENCES[1] == 53.46
     assert "default evaluator" in verdict.fid_threshold_source
     # With the measured constants: the seed config's 30.9-43.8 is partly learned, the default config's 4.8 learned,
     # the near-black demo's 76.9 not learned even from FID alone (old metrics files without pixel statistics).

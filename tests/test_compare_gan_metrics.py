@@ -10,6 +10,7 @@ from compare_support import TINY_EVALUATOR, make_fake_gan_run
 
 from common.runformat import GanFiles
 from compare import gan_metrics
+from compare.collapse import COLLAPSE_CLASSES
 from compare.metrics import format_table, measure_run
 
 pytestmark = pytest.mark.slow  # the tiny evaluator's training, or a command in a subprocess
@@ -54,7 +55,7 @@ def test_measure_run_is_deterministic_and_writes_metrics_json(gan_run, tiny_eval
     # Pixel statistics beside the real data's, the collapse references and the verdict.
     for part in ("generated", "real_floor"):
         assert set(saved[part]["pixels"]) >= {"mean_intensity", "pixel_std", "image_contrast", "near_constant_fraction"}
-    assert [r["k"] for r in saved["real_floor"]["collapse_references"]] == list(gan_metrics.COLLAPSE_CLASSES)
+    assert [r["k"] for r in saved["real_floor"]["collapse_references"]] == list(COLLAPSE_CLASSES)
     assert saved["assessment"]["verdict"] != "learned" and not saved["assessment"]["learned"]  # an untrained generator
     table = format_table(first)
     for name in ("FID", "KID", "precision", "recall", "classifier score", "class entropy", "mean pixel",
@@ -104,21 +105,3 @@ def test_pixel_statistics_tell_blank_and_identical_samples_from_real_ones():
     assert same["pixel_std"] == 0 and same["mean_intensity"] == pytest.approx(float(real[0].mean()))
     with pytest.raises(ValueError, match="N >= 2"):
         gan_metrics.pixel_statistics(real[:1])
-
-
-def test_collapse_references_match_fid_of_the_chosen_classes():
-    from compare.fid import fid_from_features
-
-    rng = np.random.default_rng(0)
-    centers = rng.normal(size=(4, 6)) * 3
-    labels = np.repeat(np.arange(4), 150)
-    features = centers[labels] + rng.normal(size=(600, 6))
-    ref = gan_metrics.Reference(None, centers[np.repeat(np.arange(4), 100)] + rng.normal(size=(400, 6)), None, "toy")
-    refs = gan_metrics.collapse_references(features, labels, ref, ks=(1, 2, 4), class_names=("a", "b", "c", "d"))
-    assert [r["k"] for r in refs] == [1, 2, 4]
-    for r in refs:
-        chosen = np.isin(labels, ["abcd".index(c) for c in r["best_classes"]])
-        assert r["best_fid"] == pytest.approx(fid_from_features(features[chosen], ref.features), rel=1e-6, abs=1e-6)
-        assert r["best_fid"] <= r["median_fid"] and r["images"] == chosen.sum()
-    # More classes, closer to the whole distribution.
-    assert refs[0]["best_fid"] > refs[1]["best_fid"] > refs[2]["best_fid"]

@@ -19,7 +19,7 @@ from gan_support import TINY_MODEL
 from common.runformat import GanSummary, NstFiles
 from compare import explain
 from compare import figures as F
-from compare.assess import describe_change
+from compare.nst_assess import describe_change
 from compare.options import ReportOptions
 from compare.report import SECTIONS, build_parser, build_report, options_from
 

@@ -148,51 +148,33 @@ def first_last_caption(status: str, facts: Mapping[str, str]) -> str:
     return fill(text, {**facts, "evaluator": EVALUATOR_NAME}) + verdict
 
 
+REPORT_FORMATS = {
+    "fid": "{:.2f}",
+    "kid": "{:.2f}",
+    "precision": "{:.3f}",
+    "recall": "{:.3f}",
+    "classifier_score": "{:.2f}",
+    "class_entropy": "{:.2f} nats",
+    "mean_intensity": "{:.1f}",  # the plausibility rows: no network
+    "pixel_std": "{:.1f}",
+    "near_constant_fraction": "{:.0%}",
+}
+"""How the report's GAN quality table writes each metric (`compare.metric_table.table_rows`)."""
+
+
 def gan_metric_rows(metrics: dict, assessment) -> list[list[str]]:
     """The GAN quality table: metric, generated, real data, which direction is better, unit, what it measures.
 
-    The reading of each metric is `compare.gan_metrics.METRICS`'s; precision is marked when the
-    assessment finds it meaningless (recall near 0).
+    The rows and the reading of each metric come from `compare.metric_table` (the terminal table of
+    `python -m compare.metrics` uses the same rows); precision is marked when the assessment finds it
+    meaningless (recall near 0).
     """
-    from compare.gan_metrics import METRICS
-
-    gen, real = metrics["generated"], metrics["real_floor"]
-
-    def row(key, value, fmt, note=""):
-        info = METRICS[key]
-        return [info.label, fmt(value(gen)), fmt(value(real)), info.better, info.unit, f"{info.meaning}{note}"]
-
-    def pm(d):
-        return f"{d['mean']:.2f} ± {d['std']:.2f}"
+    from compare.metric_table import inception_row, table_rows
 
     caveat = "" if assessment.precision_meaningful else " — **not meaningful here: recall is near 0**"
-    rows = [
-        row("fid", lambda m: m["fid"], "{:.2f}".format),
-        row("kid", lambda m: {"mean": 1000 * m["kid"]["mean"], "std": 1000 * m["kid"]["std"]}, pm),
-        row("precision", lambda m: m["precision"], "{:.3f}".format, caveat),
-        row("recall", lambda m: m["recall"], "{:.3f}".format),
-        row("classifier_score", lambda m: m["classifier_score"], pm),
-        row("class_entropy", lambda m: m["class_histogram"]["entropy"], "{:.2f} nats".format),
-    ]
-    for key in ("mean_intensity", "pixel_std", "near_constant_fraction"):  # the plausibility rows: no network
-        if key in gen.get("pixels", {}) and key in real.get("pixels", {}):
-            rows.append(row(key, lambda m, key=key: m["pixels"][key], "{:.1f}".format if key != "near_constant_fraction"
-                            else "{:.0%}".format))  # fmt: skip
-    inc = metrics.get("inception_fid", {})
-    if inc.get("status") == "measured":
-        rows.append(
-            [
-                "Inception FID",
-                f"{inc['fid']:.2f}",
-                "-",
-                "lower",
-                METRICS["fid"].unit,
-                f"FID with ImageNet's Inception-v3 at 299 px ({inc['n_generated']} vs {inc['n_reference']} images)",
-            ]
-        )
-    else:
-        rows.append(["Inception FID", "skipped", "-", "lower", "-", inc.get("reason", "not measured")])
-    return rows
+    rows = table_rows(metrics, REPORT_FORMATS) + [inception_row(metrics, "{:.2f}")]
+    return [[r.info.label, r.generated, r.real, r.info.better, r.info.unit,
+             r.info.meaning + (caveat if r.key == "precision" else "")] for r in rows]  # fmt: skip
 
 
 def gan_quality_notes(metrics: dict, assessment) -> list[str]:

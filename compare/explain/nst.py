@@ -29,7 +29,7 @@ def nst_loss_reading(scales: list[dict]) -> str:
         scales: per scale, `{"name", "style_first", "style_last", "total_first", "total_last", "iterations"}`
             (see `compare.nst_section.curve_facts`).
     """
-    from compare.assess import describe_change
+    from compare.nst_assess import describe_change
 
     text = ("**Reading the style transfer curves.** *content* is the squared difference of `block4_conv2` features "
             "from the content photo's, *style* the difference of Gram matrices (feature correlations) from the "
@@ -79,7 +79,7 @@ def start_final_caption(nst_assessment, start_label: str) -> str:
     """The caption of the start/result figure with the per-layer Gram distances."""
     a = nst_assessment
     layers = dict(a.layers)
-    from compare.assess import WELL_MATCHED
+    from compare.nst_assess import WELL_MATCHED
 
     well = (f"Matched well (below {WELL_MATCHED:g}): " + ", ".join(f"`{k}`" for k in a.well_matched) + "."
             if a.well_matched else f"No layer came below {WELL_MATCHED:g}, the mark of a close match.")  # fmt: skip
