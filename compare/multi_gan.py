@@ -278,7 +278,7 @@ def _metrics_table(names, measured, diffs, conditional: list[str], cc_real: floa
 
 def _fid_figure(names, measured, curves, figures: Path) -> Figure:
     """FID against training time, with the 3-class reference FID `compare.assess` judges by, when the runs share it."""
-    from compare.assess import MIN_RECALL
+    from compare.gan_checks import MIN_RECALL
 
     thresholds = {round(m.assessment.fid_threshold, 6) for m in measured}
     threshold = None

@@ -196,7 +196,7 @@ def nst_row_sentence(name: str, scores: dict, comparison: dict) -> str:
         scores: `{"result", "content_image"}` score dicts (`compare.nst_metrics.NSTScorer.score`).
         comparison: `compare.ranking.compare_nsts`'s result over every row.
     """
-    from compare.assess import describe_change
+    from compare.nst_assess import describe_change
     from compare.ranking import position
 
     r, photo = scores["result"], scores["content_image"]
