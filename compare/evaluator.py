@@ -27,12 +27,14 @@ Usage:
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import hashlib
 import inspect
 import json
 import os
 import sys
+import textwrap
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -102,12 +104,16 @@ class EvaluatorConfig:
 
 
 def build_classifier(input_shape: tuple[int, int, int], num_classes: int, config: EvaluatorConfig):
-    """Builds the (untrained) evaluator network.
+    """Builds the (untrained) evaluator network, its random parts seeded from `config.seed` alone.
+
+    Every initializer and dropout layer gets its own seed (`config.seed` + a layer offset), so the
+    network is the same on every call without reseeding the process (`keras.utils.set_random_seed`
+    would reset Python's, NumPy's and TensorFlow's global generators under the caller's feet).
 
     Args:
         input_shape: (H, W, C) of the images; uint8 values in [0, 255] go in unscaled.
         num_classes: size of the softmax.
-        config: widths, feature units and dropout.
+        config: widths, feature units, dropout and seed.
 
     Returns:
         A functional `keras.Model` from images [N, H, W, C] to class probabilities [N, num_classes],
@@ -116,29 +122,40 @@ def build_classifier(input_shape: tuple[int, int, int], num_classes: int, config
     import keras
     from keras import layers
 
+    seeds = iter(range(config.seed * 100, config.seed * 100 + 100))  # one per random part, in build order
+
+    def glorot():
+        return keras.initializers.GlorotUniform(seed=next(seeds))
+
     inputs = keras.Input(input_shape, name="images")
     x = layers.Rescaling(1.0 / 255.0, name="scale")(inputs)  # [N, 28, 28, 1] in [0, 1]
     for i, width in enumerate(config.widths):
         # Batch norm makes a few epochs enough; the conv needs no bias in front of it.
-        x = layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"conv{i + 1}")(x)
+        x = layers.Conv2D(width, 3, padding="same", use_bias=False, kernel_initializer=glorot(), name=f"conv{i + 1}")(x)
         x = layers.BatchNormalization(name=f"bn{i + 1}")(x)
         x = layers.ReLU(name=f"relu{i + 1}")(x)
         x = layers.MaxPooling2D(name=f"pool{i + 1}")(x)  # 28 -> 14 -> 7
     # Flatten keeps where in the image a pattern is (a collar vs a hem), which global pooling
     # would throw away; at 7x7x64 it is a cheap 3136 -> 128 dense layer.
     x = layers.Flatten(name="flatten")(x)
-    x = layers.Dropout(config.dropout / 2, name="dropout1")(x)
-    x = layers.Dense(config.feature_units, use_bias=False, name="dense")(x)
+    x = layers.Dropout(config.dropout / 2, seed=next(seeds), name="dropout1")(x)
+    x = layers.Dense(config.feature_units, use_bias=False, kernel_initializer=glorot(), name="dense")(x)
     x = layers.BatchNormalization(name="bn_dense")(x)
     features = layers.ReLU(name=FEATURE_LAYER)(x)  # [N, 128], what FID/KID/PR compare
-    x = layers.Dropout(config.dropout, name="dropout2")(features)
-    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
+    x = layers.Dropout(config.dropout, seed=next(seeds), name="dropout2")(features)
+    outputs = layers.Dense(num_classes, activation="softmax", kernel_initializer=glorot(), name="probabilities")(x)
     return keras.Model(inputs, outputs, name="evaluator")
 
 
 def _fit(model, images: np.ndarray, labels: np.ndarray, config: EvaluatorConfig, verbose: int) -> None:
-    """Trains `model` in place: Adam with linear warm-up and cosine decay, cross-entropy."""
+    """Trains `model` in place: Adam with linear warm-up and cosine decay, cross-entropy.
+
+    The batches come from a `tf.data` pipeline shuffled with its own seed (a different order each
+    epoch, the same orders on every run), not from `fit(shuffle=True)`, which draws from the global
+    generator.
+    """
     import keras
+    import tensorflow as tf
 
     steps = config.epochs * max(1, len(images) // config.batch_size)
     warmup = min(config.warmup_steps, steps // 2)
@@ -146,13 +163,30 @@ def _fit(model, images: np.ndarray, labels: np.ndarray, config: EvaluatorConfig,
         0.0, max(1, steps - warmup), warmup_target=config.learning_rate, warmup_steps=warmup
     )
     model.compile(keras.optimizers.Adam(schedule), "sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(images, labels, batch_size=config.batch_size, epochs=config.epochs, shuffle=True, verbose=verbose)
+    batches = (
+        tf.data.Dataset.from_tensor_slices((images, labels))  # uint8 [N, H, W, C], int [N]
+        .shuffle(len(images), seed=config.seed, reshuffle_each_iteration=True)
+        .batch(config.batch_size, drop_remainder=True)  # `steps` counts whole batches
+        .map(lambda x, y: (tf.cast(x, tf.float32), y))
+        .prefetch(2)
+    )
+    model.fit(batches, epochs=config.epochs, shuffle=False, verbose=verbose)
 
 
 def code_fingerprint() -> str:
-    """Returns a sha256 of the source of the code that builds and trains the evaluator."""
-    source = inspect.getsource(build_classifier) + inspect.getsource(_fit)
-    return hashlib.sha256(f"{_CACHE_FORMAT}\n{source}".encode()).hexdigest()
+    """Returns a sha256 of the code that builds and trains the evaluator.
+
+    It hashes the syntax tree of `build_classifier` and `_fit` without their docstrings, so comments,
+    docstrings and formatting can change without retiring the cached and the shipped evaluators;
+    any change to what the code does retires them.
+    """
+    trees = []
+    for function in (build_classifier, _fit):
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function))).body[0]
+        if ast.get_docstring(tree) is not None:
+            tree.body = tree.body[1:]
+        trees.append(ast.dump(tree, annotate_fields=False))
+    return hashlib.sha256(f"{_CACHE_FORMAT}\n".encode() + "\n".join(trees).encode()).hexdigest()
 
 
 def cache_key(config: EvaluatorConfig, images: np.ndarray, labels: np.ndarray) -> str:
@@ -378,7 +412,6 @@ def train_evaluator(
 
     from gan.data import load_images
 
-    keras.utils.set_random_seed(config.seed)
     num_classes = int(labels.max()) + 1
     model = build_classifier(tuple(images.shape[1:]), num_classes, config)
     start = time.perf_counter()
