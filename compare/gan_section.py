@@ -41,7 +41,7 @@ class Part:
 
 def _measure(run: GanRun, options: ReportOptions, evaluator, data_dir, generator) -> dict:
     """The run's `metrics.json` when it was measured as asked (same N, seed, evaluator), else fresh metrics."""
-    from compare import gan_metrics
+    from compare import reference_cache
     from compare.metrics import measure_run
 
     metrics = run.metrics
@@ -51,7 +51,7 @@ def _measure(run: GanRun, options: ReportOptions, evaluator, data_dir, generator
         return metrics  # measured as asked, by `compare.metrics` or an earlier report
     print(f"compare.report: extracting evaluator {evaluator.id}'s features of the test images (the reference)",
           file=sys.stderr, flush=True)  # fmt: skip
-    reference = gan_metrics.load_reference(evaluator, data_dir, options.reference_limit)
+    reference = reference_cache.load_reference(evaluator, data_dir, options.reference_limit)  # kept in the cache
     return measure_run(run.path, options.n, options.seed, evaluator, reference, data_dir=data_dir,
                        kid_subsets=options.kid_subsets, generator=generator)  # fmt: skip
 
