@@ -251,12 +251,18 @@ def load_evaluator(
                      cache_dir=cache_dir)  # fmt: skip
 
 
-def bundle(evaluator: Evaluator, data_dir: str | os.PathLike | None = None) -> None:
+def bundle(evaluator: Evaluator, config: EvaluatorConfig, data_dir: str | os.PathLike | None = None) -> Evaluator:
     """Ships `evaluator` in the package: its weights and info, and the real-data metrics the demo needs.
 
-    Older shipped evaluators are removed (only one is shipped). The precomputed metrics are those of
-    `compare.reference_cache.bundle_references` (the demo's N, seed and KID subsets).
+    Older shipped evaluators are removed (only one is shipped). The precomputed metrics
+    (`compare.reference_cache.bundle_references`: the demo's N, seed and KID subsets) are computed
+    with the evaluator as loaded back from the package, since they are keyed by its file's sha256.
+
+    Returns:
+        The evaluator loaded from the package.
     """
+    import tempfile
+
     from compare.reference_cache import bundle_references
 
     folder = store.bundled_dir()
@@ -266,8 +272,15 @@ def bundle(evaluator: Evaluator, data_dir: str | os.PathLike | None = None) -> N
     if evaluator.source != "package":
         weights = store.write_bundle(evaluator.model, evaluator.info, evaluator.id, folder)
         print(f"wrote {weights} ({weights.stat().st_size / 1e6:.1f} MB) and its info", file=sys.stderr)
+        cache_dir = evaluator.cache_dir
+        with tempfile.TemporaryDirectory() as empty:  # an empty cache: the package's copy is found
+            evaluator = load_evaluator(config, empty, data_dir, verbose=0)
+        evaluator.cache_dir = cache_dir  # where the metrics below keep what they compute
+        if evaluator.source != "package":
+            raise RuntimeError(f"the evaluator just written to {folder} is not found there")
     for path in bundle_references(evaluator, data_dir, folder):
         print(f"wrote {path}", file=sys.stderr)
+    return evaluator
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -298,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = load_config(EvaluatorConfig, None, args.overrides, {"train_limit": args.limit, "epochs": args.epochs})
     evaluator = load_evaluator(config, args.cache_dir, args.data_dir, retrain=args.retrain)
     if args.bundle:
-        bundle(evaluator, args.data_dir)
+        evaluator = bundle(evaluator, config, args.data_dir)
     info = evaluator.info
     sources = {"trained": "trained now", "cache": "loaded from cache", "package": "shipped with the package"}
     status = sources[evaluator.source]
