@@ -86,9 +86,9 @@ class Evaluator:
 
     Attributes:
         model: images [N, H, W, C] (uint8 values) -> class probabilities [N, K].
-        path: the cached `.keras` file.
+        path: its file: the cached `.keras` model or the package's `.weights.h5`.
         key: the cache key (data + code + hyper-parameters).
-        sha256: the sha256 of the `.keras` file.
+        sha256: the sha256 of that file.
         test_accuracy: accuracy on the test split (or its first `test_limit` images).
         info: everything recorded beside the file (config, timings, parameter count).
         trained: True when this call trained it, False when it came from the cache or the package.
