@@ -3,8 +3,11 @@
 Each module owns one thing:
 
 - `compare.evaluator`: the Fashion-MNIST classifier whose features and softmax feed the GAN metrics,
-  trained once and cached on disk keyed by its data, code and hyper-parameters
-  (`python -m compare.evaluator`).
+  named by a key that hashes its data, code and hyper-parameters (`python -m compare.evaluator`);
+  `compare.evaluator_net` builds and trains its network, `compare.evaluator_cache` keeps it (the
+  cache folder, and the default evaluator shipped in `compare/evaluators/`).
+- `compare.reference_cache`: the GAN metrics' run-independent parts (the test set's features, the
+  real-data row and collapse references), computed once per evaluator and settings and kept.
 - `compare.fid`, `compare.kid`, `compare.precision_recall`, `compare.classifier_score`: the GAN
   metrics on feature arrays (NumPy/SciPy only, deterministic given a seed).
 - `compare.inception`: the standard Inception-v3 FID, when its ImageNet weights are on disk.

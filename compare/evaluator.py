@@ -11,148 +11,53 @@ Fashion-MNIST train split, freeze it, and use
 - its softmax over the 10 classes for the classifier score and the class histogram.
 
 Numbers measured with different evaluators are not comparable, so the evaluator is trained once and
-cached on disk under a key that hashes its training data, the source of the code that builds and
-trains it, and its hyper-parameters. Change any of them and a new evaluator is trained (a few
-minutes on 2 CPU cores); otherwise the cached file is loaded. The first 16 hex digits of the key
-are the evaluator's *id*, the one hash shown everywhere: in the log, in the cache file's name
-(`evaluator-<id>.keras`), in `metrics.json` (`evaluator.id`) and in the report. `metrics.json` also
-keeps the whole key and the file's sha256 (an integrity check of the cached file, not a name).
-
-The cache folder is `$COMPARE_CACHE_DIR`, else `$XDG_CACHE_HOME/gen-art-suite/compare`, else
-`~/.cache/gen-art-suite/compare`.
+kept under a key that hashes its training data, the code that builds and trains it and its
+hyper-parameters (`compare.evaluator_net`). Change any of them and a new evaluator is trained (minutes
+on 2 CPU cores); otherwise it is loaded: from the cache folder, else from the package, which ships
+the default evaluator (`compare.evaluator_cache` says where and how). The first 16 hex digits of the
+key are the evaluator's *id*, the one hash shown everywhere: in the log, in the file names
+(`evaluator-<id>.keras` in the cache, `evaluator-<id>.weights.h5` in the package), in `metrics.json`
+(`evaluator.id`) and in the report. `metrics.json` also keeps the whole key and the file's sha256
+(an integrity check of the file, not a name).
 
 Usage:
     python -m compare.evaluator [--cache-dir DIR] [--data-dir DIR] [--limit N] [--epochs N] [--retrain]
+    python -m compare.evaluator --bundle    # after changing the evaluator's code: ship it again
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import inspect
-import json
 import os
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from common.atomic import atomic_path, write_json
 from common.cli import ArgumentParser, run_cli
 from common.config import load_config, to_toml
 from common.errors import InputError
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
-from common.writes import check_writable
+from compare import evaluator_cache as store
+from compare.evaluator_cache import default_cache_dir, file_sha256  # noqa: F401 - part of this module's API
+from compare.evaluator_net import (  # noqa: F401 - part of this module's API
+    _CACHE_FORMAT,
+    FEATURE_LAYER,
+    EvaluatorConfig,
+    _fit,
+    build_classifier,
+    code_fingerprint,
+    train_evaluator,
+)
 
-FEATURE_LAYER = "features"
 TARGET_ACCURACY = 0.92
 ID_DIGITS = 16
 """Hex digits of the cache key that name the evaluator (see the module docstring)."""
 DESCRIPTION = "the Fashion-MNIST classifier used to score the GAN"
 """How the evaluator is introduced to a reader (log lines, report)."""
-# Bump when the cache file layout changes (the model code is hashed separately).
-_CACHE_FORMAT = 1
-
-
-@dataclasses.dataclass(frozen=True)
-class EvaluatorConfig:
-    """How the evaluator is built and trained; every field is part of its cache key.
-
-    Attributes:
-        dataset: the data set it classifies (`gan.data.load_images` names).
-        epochs: passes over the training images.
-        batch_size: images per step.
-        learning_rate: Adam's peak rate, reached after `warmup_steps` and then cosine-decayed to 0.
-        warmup_steps: linear warm-up steps (batch norm statistics settle first).
-        widths: filters of the conv blocks; each block is conv 3x3, batch norm, ReLU, 2x2 max pool.
-        feature_units: width of the penultimate (feature) layer.
-        dropout: dropout rate before the feature layer and before the softmax.
-        train_limit: train on the first N training images only (tests; None = all).
-        test_limit: measure accuracy on the first N test images only (tests; None = all).
-        seed: the seed of weights, shuffling and dropout.
-    """
-
-    dataset: str = "fashion_mnist"
-    epochs: int = 5
-    batch_size: int = 128
-    learning_rate: float = 3e-3
-    warmup_steps: int = 100
-    widths: tuple[int, ...] = (32, 64)
-    feature_units: int = 128
-    dropout: float = 0.3
-    train_limit: int | None = None
-    test_limit: int | None = None
-    seed: int = 0
-
-    def __post_init__(self):
-        for name in ("epochs", "batch_size", "feature_units"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"evaluator {name} must be positive, got {getattr(self, name)}")
-        if not self.widths or any(w <= 0 for w in self.widths):
-            raise ValueError(f"evaluator widths must be positive filter counts, got {self.widths}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"evaluator dropout must be in [0, 1), got {self.dropout}")
-        for name in ("train_limit", "test_limit"):
-            value = getattr(self, name)
-            if value is not None and value <= 0:
-                raise ValueError(f"evaluator {name} must be a positive number of images, got {value}")
-
-
-def build_classifier(input_shape: tuple[int, int, int], num_classes: int, config: EvaluatorConfig):
-    """Builds the (untrained) evaluator network.
-
-    Args:
-        input_shape: (H, W, C) of the images; uint8 values in [0, 255] go in unscaled.
-        num_classes: size of the softmax.
-        config: widths, feature units and dropout.
-
-    Returns:
-        A functional `keras.Model` from images [N, H, W, C] to class probabilities [N, num_classes],
-        with a layer named `FEATURE_LAYER` giving the features [N, feature_units].
-    """
-    import keras
-    from keras import layers
-
-    inputs = keras.Input(input_shape, name="images")
-    x = layers.Rescaling(1.0 / 255.0, name="scale")(inputs)  # [N, 28, 28, 1] in [0, 1]
-    for i, width in enumerate(config.widths):
-        # Batch norm makes a few epochs enough; the conv needs no bias in front of it.
-        x = layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"conv{i + 1}")(x)
-        x = layers.BatchNormalization(name=f"bn{i + 1}")(x)
-        x = layers.ReLU(name=f"relu{i + 1}")(x)
-        x = layers.MaxPooling2D(name=f"pool{i + 1}")(x)  # 28 -> 14 -> 7
-    # Flatten keeps where in the image a pattern is (a collar vs a hem), which global pooling
-    # would throw away; at 7x7x64 it is a cheap 3136 -> 128 dense layer.
-    x = layers.Flatten(name="flatten")(x)
-    x = layers.Dropout(config.dropout / 2, name="dropout1")(x)
-    x = layers.Dense(config.feature_units, use_bias=False, name="dense")(x)
-    x = layers.BatchNormalization(name="bn_dense")(x)
-    features = layers.ReLU(name=FEATURE_LAYER)(x)  # [N, 128], what FID/KID/PR compare
-    x = layers.Dropout(config.dropout, name="dropout2")(features)
-    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
-    return keras.Model(inputs, outputs, name="evaluator")
-
-
-def _fit(model, images: np.ndarray, labels: np.ndarray, config: EvaluatorConfig, verbose: int) -> None:
-    """Trains `model` in place: Adam with linear warm-up and cosine decay, cross-entropy."""
-    import keras
-
-    steps = config.epochs * max(1, len(images) // config.batch_size)
-    warmup = min(config.warmup_steps, steps // 2)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, max(1, steps - warmup), warmup_target=config.learning_rate, warmup_steps=warmup
-    )
-    model.compile(keras.optimizers.Adam(schedule), "sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(images, labels, batch_size=config.batch_size, epochs=config.epochs, shuffle=True, verbose=verbose)
-
-
-def code_fingerprint() -> str:
-    """Returns a sha256 of the source of the code that builds and trains the evaluator."""
-    source = inspect.getsource(build_classifier) + inspect.getsource(_fit)
-    return hashlib.sha256(f"{_CACHE_FORMAT}\n{source}".encode()).hexdigest()
 
 
 def cache_key(config: EvaluatorConfig, images: np.ndarray, labels: np.ndarray) -> str:
@@ -175,37 +80,21 @@ def cache_key(config: EvaluatorConfig, images: np.ndarray, labels: np.ndarray) -
     return h.hexdigest()
 
 
-def default_cache_dir() -> Path:
-    """Returns `$COMPARE_CACHE_DIR`, else the XDG cache folder of the suite (see the module doc)."""
-    env = os.environ.get("COMPARE_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "gen-art-suite" / "compare"
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """Returns the sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 @dataclasses.dataclass
 class Evaluator:
     """A frozen, trained evaluator and what identifies it.
 
     Attributes:
         model: images [N, H, W, C] (uint8 values) -> class probabilities [N, K].
-        path: the cached `.keras` file.
+        path: its file: the cached `.keras` model or the package's `.weights.h5`.
         key: the cache key (data + code + hyper-parameters).
-        sha256: the sha256 of the `.keras` file.
+        sha256: the sha256 of that file.
         test_accuracy: accuracy on the test split (or its first `test_limit` images).
         info: everything recorded beside the file (config, timings, parameter count).
-        trained: True when this call trained it, False when it came from the cache.
+        trained: True when this call trained it, False when it came from the cache or the package.
+        source: where it came from: "trained", "cache" or "package" (shipped, `compare.evaluator_cache`).
+        cache_dir: the cache folder it was looked up in, where the metrics keep what they can reuse
+            (`compare.reference_cache`).
         feature_layer: the name of the layer whose output is `features`.
     """
 
@@ -216,6 +105,8 @@ class Evaluator:
     test_accuracy: float
     info: dict
     trained: bool
+    source: str = "cache"
+    cache_dir: Path | None = None
     feature_layer: str = FEATURE_LAYER
     _both: Any = dataclasses.field(default=None, repr=False)
 
@@ -307,13 +198,16 @@ def load_evaluator(
     retrain: bool = False,
     verbose: int = 1,
 ) -> Evaluator:
-    """Loads the evaluator from the cache, training and caching it first when it is missing.
+    """Loads the evaluator from the cache, else from the package, else trains and caches it.
+
+    The package's evaluator (`compare.evaluator_cache.read_bundled`) is used only when its recorded
+    key is exactly this one and its file's sha256 is the recorded one.
 
     Args:
         config: the evaluator config (default: `EvaluatorConfig()`).
         cache_dir: the cache folder (default: `default_cache_dir()`).
         data_dir: passed to `gan.data.load_images` (a folder of Fashion-MNIST `.gz` files).
-        retrain: train even when the cache holds this evaluator.
+        retrain: train even when the cache or the package holds this evaluator.
         verbose: 0 silent, 1 a Keras progress bar while training and one line on stderr.
 
     Returns:
@@ -329,111 +223,64 @@ def load_evaluator(
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     images, labels = load_images(config.dataset, "train", data_dir, config.train_limit)
     key = cache_key(config, images, labels)
-    model_path = cache_dir / f"evaluator-{key[:ID_DIGITS]}.keras"
-    info_path = model_path.with_suffix(".json")
+    evaluator_id = key[:ID_DIGITS]
     if not retrain:
-        cached = _load_cached(model_path, info_path, key, verbose)
-        if cached is not None:
+        found = store.read_cached(cache_dir, evaluator_id, key, verbose) or store.read_bundled(
+            evaluator_id, key, lambda info: build_classifier(tuple(info["input_shape"]), info["num_classes"], config),
+            verbose=verbose,
+        )  # fmt: skip
+        if found is not None:
+            where = " (shipped with the package)" if found.source == "package" else ""
             if verbose:
-                print(f"loaded {DESCRIPTION} (evaluator {cached.id}, test accuracy {cached.test_accuracy:.2%}) "
-                      f"from {model_path}", file=sys.stderr)  # fmt: skip
-            return cached
-    _ensure_writable(cache_dir)
+                print(f"loaded {DESCRIPTION} (evaluator {evaluator_id}, test accuracy "
+                      f"{found.info['test_accuracy']:.2%}) from {found.path}{where}", file=sys.stderr)  # fmt: skip
+            return Evaluator(found.model, found.path, key, found.sha256, float(found.info["test_accuracy"]), found.info,
+                             trained=False, source=found.source, cache_dir=cache_dir)  # fmt: skip
+    store.ensure_writable(cache_dir)
     if verbose:
-        print(f"training {DESCRIPTION} (evaluator {key[:ID_DIGITS]}) once: {len(images)} images, {config.epochs} "
-              f"epochs (minutes, once: it is cached in {model_path} for later runs)", file=sys.stderr)  # fmt: skip
+        print(f"training {DESCRIPTION} (evaluator {evaluator_id}) once: {len(images)} images, {config.epochs} epochs "
+              f"(minutes, once: it is cached in {store.cache_path(cache_dir, evaluator_id)} for later runs)",
+              file=sys.stderr)  # fmt: skip
     model, info = train_evaluator(config, images, labels, data_dir=data_dir, verbose=verbose)
     if verbose:
-        print(f"evaluator {key[:ID_DIGITS]} trained in {info['train_seconds']:.0f} s: test accuracy "
+        print(f"evaluator {evaluator_id} trained in {info['train_seconds']:.0f} s: test accuracy "
               f"{info['test_accuracy']:.2%} on {info['test_images']} test images", file=sys.stderr)  # fmt: skip
     info["key"] = key
-    with atomic_path(model_path) as tmp:
-        model.save(tmp)
-    info["sha256"] = file_sha256(model_path)
-    # The info file is written last: a model file without it counts as missing.
-    write_json(info_path, info)
-    return Evaluator(model, model_path, key, info["sha256"], info["test_accuracy"], info, trained=True)
+    saved = store.write_cached(model, info, cache_dir, evaluator_id)
+    return Evaluator(model, saved.path, key, saved.sha256, info["test_accuracy"], info, trained=True, source="trained",
+                     cache_dir=cache_dir)  # fmt: skip
 
 
-def train_evaluator(
-    config: EvaluatorConfig,
-    images: np.ndarray,
-    labels: np.ndarray,
-    data_dir: str | os.PathLike | None = None,
-    verbose: int = 1,
-) -> tuple[Any, dict]:
-    """Trains a fresh evaluator and measures its test accuracy (no caching; see `load_evaluator`).
+def bundle(evaluator: Evaluator, config: EvaluatorConfig, data_dir: str | os.PathLike | None = None) -> Evaluator:
+    """Ships `evaluator` in the package: its weights and info, and the real-data metrics the demo needs.
 
-    Args:
-        config: the evaluator config.
-        images: training images, uint8 [N, H, W, C].
-        labels: training labels [N].
-        data_dir: where the test split is read from.
-        verbose: Keras's verbosity during `fit`.
+    Older shipped evaluators are removed (only one is shipped). The precomputed metrics
+    (`compare.reference_cache.bundle_references`: the demo's N, seed and KID subsets) are computed
+    with the evaluator as loaded back from the package, since they are keyed by its file's sha256.
 
     Returns:
-        `(model, info)`: the trained `keras.Model` and a JSON-ready dict (accuracy, timings, config).
+        The evaluator loaded from the package.
     """
-    import keras
+    import tempfile
 
-    from gan.data import load_images
+    from compare.reference_cache import bundle_references
 
-    keras.utils.set_random_seed(config.seed)
-    num_classes = int(labels.max()) + 1
-    model = build_classifier(tuple(images.shape[1:]), num_classes, config)
-    start = time.perf_counter()
-    _fit(model, images, labels, config, verbose)
-    seconds = time.perf_counter() - start
-    test_images, test_labels = load_images(config.dataset, "test", data_dir, config.test_limit)
-    model.trainable = False  # frozen from here on
-    probs = np.concatenate(
-        [
-            np.asarray(model(test_images[i : i + 500].astype(np.float32), training=False))
-            for i in range(0, len(test_images), 500)
-        ]
-    )
-    accuracy = float(np.mean(probs.argmax(-1) == test_labels))
-    info = {
-        "format": _CACHE_FORMAT,
-        "dataset": config.dataset,
-        "feature_layer": FEATURE_LAYER,
-        "feature_dim": config.feature_units,
-        "num_classes": num_classes,
-        "input_shape": list(images.shape[1:]),
-        "train_images": int(len(images)),
-        "test_images": int(len(test_images)),
-        "test_accuracy": accuracy,
-        "train_seconds": round(seconds, 2),
-        "parameters": int(model.count_params()),
-        "code_sha256": code_fingerprint(),
-        "config": dataclasses.asdict(config),
-        "keras_version": keras.__version__,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-    }
-    return model, info
-
-
-def _load_cached(model_path: Path, info_path: Path, key: str, verbose: int) -> Evaluator | None:
-    if not (model_path.is_file() and info_path.is_file()):
-        return None
-    try:
-        info = json.loads(info_path.read_text())
-        sha = file_sha256(model_path)
-        if info.get("key") != key or info.get("sha256") != sha:
-            raise ValueError("its key or sha256 does not match its info file")
-        import keras
-
-        model = keras.models.load_model(model_path, compile=False)
-        model.trainable = False
-    except Exception as e:  # noqa: BLE001 - any broken cache entry is retrained, not fatal
-        if verbose:
-            print(f"the cached evaluator {model_path} cannot be used ({e}); training it again", file=sys.stderr)
-        return None
-    return Evaluator(model, model_path, key, sha, float(info["test_accuracy"]), info, trained=False)
-
-
-def _ensure_writable(folder: Path) -> None:
-    check_writable(folder, "the evaluator cache folder", "set COMPARE_CACHE_DIR or pass --cache-dir", create=True)
+    folder = store.bundled_dir()
+    for old in folder.glob(f"{store.PREFIX}*"):
+        if not old.name.startswith(f"{store.PREFIX}{evaluator.id}"):
+            old.unlink()
+    if evaluator.source != "package":
+        weights = store.write_bundle(evaluator.model, evaluator.info, evaluator.id, folder)
+        print(f"wrote {weights} ({weights.stat().st_size / 1e6:.1f} MB) and its info", file=sys.stderr)
+        cache_dir = evaluator.cache_dir
+        with tempfile.TemporaryDirectory() as empty:  # an empty cache: the package's copy is found
+            evaluator = load_evaluator(config, empty, data_dir, verbose=0)
+        evaluator.cache_dir = cache_dir  # where the metrics below keep what they compute
+        if evaluator.source != "package":
+            raise RuntimeError(f"the evaluator just written to {folder} is not found there")
+    for path in bundle_references(evaluator, data_dir, folder):
+        print(f"wrote {path}", file=sys.stderr)
+    return evaluator
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -453,13 +300,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override an evaluator setting, e.g. learning_rate=1e-3; repeatable")  # fmt: skip
     parser.add_argument("--retrain", action="store_true", help="train again even if the cache holds it")
+    parser.add_argument("--bundle", action="store_true",
+                        help="write the default evaluator and its precomputed real-data metrics into the package "
+                        f"({store.bundled_dir()}), to ship them; only with the default settings")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.bundle and (args.overrides or args.limit or args.epochs):
+        parser.error("--bundle ships the default evaluator: leave out --set, --limit and --epochs")
     configure_tensorflow()
     import_tensorflow_quietly()
     config = load_config(EvaluatorConfig, None, args.overrides, {"train_limit": args.limit, "epochs": args.epochs})
     evaluator = load_evaluator(config, args.cache_dir, args.data_dir, retrain=args.retrain)
+    if args.bundle:
+        evaluator = bundle(evaluator, config, args.data_dir)
     info = evaluator.info
-    status = "trained now" if evaluator.trained else "loaded from cache"
+    sources = {"trained": "trained now", "cache": "loaded from cache", "package": "shipped with the package"}
+    status = sources[evaluator.source]
     target = "meets" if evaluator.test_accuracy >= TARGET_ACCURACY else "BELOW"
     print(f"evaluator      {evaluator.id}: {DESCRIPTION}")
     print(f"file           {evaluator.path} ({status})")

@@ -49,10 +49,10 @@ def measured_as_asked(metrics: dict | None, options: ReportOptions, evaluator) -
 def _measure(run: GanRun, options: ReportOptions, evaluator, data_dir, generator, reference=None) -> dict:
     """The run's `metrics.json` when it was measured as asked (same N, seed, evaluator), else fresh metrics.
 
-    `reference`, when given, is the evaluator's view of the test images (`gan_metrics.load_reference`),
+    `reference`, when given, is the evaluator's view of the test images (`reference_cache.load_reference`),
     shared by several runs measured with one evaluator.
     """
-    from compare import gan_metrics
+    from compare import reference_cache
     from compare.metrics import measure_run
 
     if measured_as_asked(run.metrics, options, evaluator):
@@ -60,7 +60,7 @@ def _measure(run: GanRun, options: ReportOptions, evaluator, data_dir, generator
     if reference is None:
         print(f"compare.report: extracting evaluator {evaluator.id}'s features of the test images (the reference)",
               file=sys.stderr, flush=True)  # fmt: skip
-        reference = gan_metrics.load_reference(evaluator, data_dir, options.reference_limit)
+        reference = reference_cache.load_reference(evaluator, data_dir, options.reference_limit)  # kept in the cache
     return measure_run(run.path, options.n, options.seed, evaluator, reference, data_dir=data_dir,
                        kid_subsets=options.kid_subsets, generator=generator)  # fmt: skip
 
@@ -129,14 +129,14 @@ def measure_gan(run: GanRun, options: ReportOptions, shared: dict | None = None)
 
 
 def shared_reference(evaluator, data_dir, options: ReportOptions, shared: dict):
-    """The evaluator's view of the test images (`gan_metrics.load_reference`), loaded once per `shared` dict."""
-    from compare import gan_metrics
+    """The evaluator's view of the test images (`reference_cache.load_reference`), loaded once per `shared` dict."""
+    from compare import reference_cache
 
     key = ("reference", evaluator.sha256, data_dir, options.reference_limit)
     if key not in shared:
         print(f"compare.report: extracting evaluator {evaluator.id}'s features of the test images (the reference)",
               file=sys.stderr, flush=True)  # fmt: skip
-        shared[key] = gan_metrics.load_reference(evaluator, data_dir, options.reference_limit)
+        shared[key] = reference_cache.load_reference(evaluator, data_dir, options.reference_limit)
     return shared[key]
 
 

@@ -74,7 +74,8 @@ def measure_run(
     Raises:
         InputError: no generator there.
     """
-    from compare import gan_metrics
+    from compare import gan_metrics, reference_cache
+    from compare.assess import assess_gan
     from compare.evaluator import EvaluatorConfig, load_evaluator
     from gan.data import FASHION_MNIST_CLASSES
     from gan.sample import load_generator
@@ -91,7 +92,7 @@ def measure_run(
     if reference is None:
         if progress:
             progress(f"extracting evaluator {evaluator.id}'s features of the test images (the reference)")
-        reference = gan_metrics.load_reference(evaluator, data_dir)
+        reference = reference_cache.load_reference(evaluator, data_dir, cache_dir=cache_dir)
     names = FASHION_MNIST_CLASSES if dataset in ("fashion_mnist", "fashion-mnist") else None
     result = {"run": str(run_dir)}
     result.update(
@@ -102,13 +103,18 @@ def measure_run(
             n,
             seed,
             data_dir,
-            floor,
+            False,  # the real-data row is not the run's: computed once and kept (compare.reference_cache)
             inception,
             names,
             kid_subsets,
             progress=progress,
         )
     )
+    if floor:
+        result["real_floor"] = reference_cache.real_floor(evaluator, reference, n, seed, data_dir, names,
+                                                          kid_subsets=kid_subsets, cache_dir=cache_dir,
+                                                          progress=progress)  # fmt: skip
+        result["assessment"] = assess_gan(result).as_dict()  # judged again, now against the real data
     from gan.sample import is_conditional
 
     if is_conditional(generator):  # a conditional run: does each image show the class asked for?
@@ -223,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     configure_tensorflow()
 
-    from compare import gan_metrics
+    from compare import reference_cache
 
     run_dir = Path(args.run)
     if not run_dir.exists():
@@ -244,7 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     generator = load_generator(run_dir)
     evaluator = load_evaluator(config, args.cache_dir, data_dir)
     _stderr(f"extracting evaluator {evaluator.id}'s features of the test images (the reference)")
-    reference = gan_metrics.load_reference(evaluator, data_dir, args.reference_limit)
+    reference = reference_cache.load_reference(evaluator, data_dir, args.reference_limit)
     result = measure_run(
         run_dir, args.n, args.seed, evaluator, reference, data_dir=data_dir, floor=not args.no_floor,
         inception=not args.no_inception, kid_subsets=args.kid_subsets, generator=generator,

@@ -129,3 +129,109 @@ def test_cli_reports_a_bad_flag_in_one_line(tmp_path):
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "epochs" in done.stderr
+
+
+@pytest.mark.slow
+def test_training_repeats_exactly_and_leaves_the_global_generators_alone():
+    import random
+
+    import keras
+    from compare_support import fashion_mnist_present
+
+    from gan.data import load_images
+
+    if not fashion_mnist_present():
+        pytest.skip("Fashion-MNIST absent")
+    config = ev.EvaluatorConfig(**TINY_EVALUATOR)
+    images, labels = load_images(split="train", limit=config.train_limit)
+
+    def draws():  # the next value of each global generator a caller might be using
+        return random.random(), float(np.random.rand()), float(keras.random.uniform(()))
+
+    keras.utils.set_random_seed(123)  # the test's own seeding, not the library's
+    expected = draws()
+    keras.utils.set_random_seed(123)
+    first, _ = ev.train_evaluator(config, images, labels, verbose=0)
+    assert draws() == expected  # training drew from none of them and reseeded none
+    second, _ = ev.train_evaluator(config, images, labels, verbose=0)
+    for a, b in zip(first.get_weights(), second.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def _shipped_info():
+    from compare.evaluator_cache import bundled_dir
+
+    found = sorted(bundled_dir().glob("evaluator-*.weights.h5"))
+    assert len(found) == 1, f"the package should ship exactly one evaluator in {bundled_dir()}, found {found}"
+    return found[0], json.loads(found[0].with_suffix("").with_suffix(".json").read_text())
+
+
+REBUNDLE = ("the evaluator's code, config or data changed since it was shipped: run "
+            "`python -m compare.evaluator --bundle` (trains it once, minutes) and commit compare/evaluators/")  # fmt: skip
+
+
+@pytest.mark.real_data
+def test_the_shipped_evaluator_is_the_default_one_for_the_current_code():
+    from compare_support import fashion_mnist_present
+
+    from gan.data import load_images
+
+    weights, info = _shipped_info()
+    assert info["sha256"] == ev.file_sha256(weights), "the shipped weights do not match their recorded sha256"
+    default = json.loads(json.dumps(ev.dataclasses.asdict(ev.EvaluatorConfig())))  # tuples as JSON lists
+    assert info["test_accuracy"] >= ev.TARGET_ACCURACY and info["config"] == default
+    assert weights.stat().st_size < 3e6  # weights only, no optimizer state
+    if not fashion_mnist_present():
+        pytest.skip("Fashion-MNIST absent: the key hashes the training data")
+    images, labels = load_images(split="train")
+    assert info["key"] == ev.cache_key(ev.EvaluatorConfig(), images, labels), REBUNDLE
+    assert weights.name == f"evaluator-{info['key'][: ev.ID_DIGITS]}.weights.h5"
+
+
+@pytest.mark.real_data
+def test_the_shipped_real_data_row_matches_the_shipped_evaluator_and_the_demo():
+    from types import SimpleNamespace
+
+    from compare_support import fashion_mnist_present
+
+    from compare import reference_cache
+    from compare.gan_metrics import Reference
+    from compare.options import ReportOptions
+    from gan.data import FASHION_MNIST_CLASSES, load_images
+
+    weights, info = _shipped_info()
+    saved = json.loads(weights.with_suffix("").with_suffix(".real-data.json").read_text())
+    options = ReportOptions()
+    assert (saved["settings"]["n"], saved["settings"]["seed"], saved["settings"]["kid_subsets"]) == (
+        options.n, options.seed, options.kid_subsets)  # fmt: skip
+    if not fashion_mnist_present():
+        pytest.skip("Fashion-MNIST absent: the key hashes the images")
+    shipped = SimpleNamespace(key=info["key"], sha256=info["sha256"], id=info["key"][: ev.ID_DIGITS], info=info)
+    test, _ = load_images(split="test", limit=options.reference_limit)
+    train, _ = load_images(split="train")
+    key = reference_cache.real_floor_key(shipped, Reference(test, None, None, "test"), options.n, options.seed, train,
+                                         FASHION_MNIST_CLASSES, True, options.kid_subsets, 1000)  # fmt: skip
+    assert saved["key"] == key, "the metrics code changed since the real-data row was shipped: " + REBUNDLE
+
+
+@pytest.mark.slow
+def test_a_shipped_evaluator_is_used_only_when_its_sha256_matches(tiny_evaluator, tmp_path, monkeypatch, capsys):
+    from compare import evaluator_cache
+
+    package = tmp_path / "package"
+    evaluator_cache.write_bundle(tiny_evaluator.model, tiny_evaluator.info, tiny_evaluator.id, package)
+    monkeypatch.setattr(evaluator_cache, "bundled_dir", lambda: package)
+    config = ev.EvaluatorConfig(**TINY_EVALUATOR)
+
+    shipped = ev.load_evaluator(config, tmp_path / "empty-cache", verbose=1)
+    assert shipped.source == "package" and not shipped.trained and shipped.key == tiny_evaluator.key
+    assert "(shipped with the package)" in capsys.readouterr().err
+    images = np.zeros((3, 28, 28, 1), np.uint8) + np.arange(3, dtype=np.uint8)[:, None, None, None] * 80
+    np.testing.assert_allclose(shipped.probabilities(images), tiny_evaluator.probabilities(images), rtol=1e-6)
+
+    info_path = package / f"evaluator-{tiny_evaluator.id}.json"
+    info = json.loads(info_path.read_text())
+    info_path.write_text(json.dumps(dict(info, sha256="0" * 64)))
+    retrained = ev.load_evaluator(config, tmp_path / "other-cache", verbose=1)
+    assert retrained.trained and retrained.source == "trained" and retrained.key == tiny_evaluator.key
+    assert "cannot be used" in capsys.readouterr().err
