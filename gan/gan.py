@@ -175,7 +175,13 @@ class GAN(keras.Model):
         self.g_loss_tracker.update_state(g_loss * replicas)
         self.d_real_tracker.update_state(d_real)
         self.d_fake_tracker.update_state(d_fake)
-        return {m.name: m.result() for m in self.metrics}
+        logs = {m.name: m.result() for m in self.metrics}
+        if _multi_worker(tf.distribute.get_strategy()):
+            # Keras 3 averages each log over the workers with strategy.reduce("MEAN", v, axis=0),
+            # which fails on a scalar ("Invalid reduction dimension 0", tensorflow#72388): give it a
+            # [1] axis to reduce; the logs fit sees are scalars again.
+            logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
+        return logs
 
     def discriminator_step(self, real_images, labels=None):
         """Updates D once; returns (loss, mean reported D output on reals, on fakes).
@@ -287,3 +293,11 @@ class GAN(keras.Model):
                 )
 
         tf.distribute.get_replica_context().merge_call(update, args=(pairs,))
+
+
+def _multi_worker(strategy) -> bool:
+    """Whether `strategy` spans several workers (the test Keras's `reduce_per_replica` makes)."""
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return False
+    in_multi_worker_mode = getattr(strategy.extended, "_in_multi_worker_mode", None)
+    return bool(in_multi_worker_mode and in_multi_worker_mode())
