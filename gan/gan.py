@@ -17,7 +17,8 @@ losses, see `GANLoss.reported`). A conditional GAN (`model.conditional`) trains 
 labels) batches; its fakes are made for the batch's labels and D judges (image, label) pairs.
 `train_step` uses `tf.GradientTape`, so this class needs the TensorFlow backend.
 
-Distribution: under `tf.distribute.MirroredStrategy` each replica sees a slice of the global
+Distribution: under `tf.distribute.MirroredStrategy` (or `MultiWorkerMirroredStrategy`, where the
+replicas are spread over machines; see `gan.distribute`) each replica sees a slice of the global
 batch. A Keras loss with the default "sum_over_batch_size" reduction divides by the replica's
 examples and by the number of replicas, i.e. each replica's loss is its sum over the GLOBAL batch;
 the optimizer sums the replicas' gradients, which is then the gradient of the global mean. The

@@ -26,6 +26,10 @@ Keys beyond the DCGAN (all off by default) build the keras.io WGAN-GP example's 
 generator cropped to 28x28 (`crop`) and a critic that zero-pads 28x28 to 32x32 (`pad`) with
 Dropout inside its blocks (`block_dropout`).
 
+Mixed precision (`train.precision = "mixed_bfloat16"`, set by `gan.train.build_gan` through Keras's
+dtype policy): the hidden layers compute in bfloat16, and the layers that make each network's output
+are float32 (`FLOAT32`), as Keras's mixed-precision guide advises for a model's last layer.
+
 Class-conditional networks (`model.conditional`) take a second input, int labels [B]:
 
 - the generator joins a learned class embedding [B, embedding_dim] to z (Mirza & Osindero 2014);
