@@ -87,7 +87,8 @@ def read_tf_config(environ: Mapping[str, str] | None = None) -> WorkerRole:
     cluster = spec.get("cluster") if isinstance(spec, dict) else None
     task = spec.get("task") if isinstance(spec, dict) else None
     if not isinstance(cluster, dict) or not isinstance(task, dict):
-        raise ConfigError(f'TF_CONFIG needs a "cluster" and a "task" object, got {text[:200]}; {expected}')
+        shown = " ".join(text.split())[:200]  # one line, however the JSON was laid out
+        raise ConfigError(f'TF_CONFIG needs a "cluster" and a "task" object, got {shown}; {expected}')
     for kind, addresses in cluster.items():
         if (
             kind not in ("chief", "worker")
@@ -100,10 +101,12 @@ def read_tf_config(environ: Mapping[str, str] | None = None) -> WorkerRole:
                 f"addresses, got {kind!r}: {addresses!r}; {expected}"
             )
     task_type, task_id = task.get("type"), task.get("index")
-    if task_type not in cluster or not isinstance(task_id, int) or not 0 <= task_id < len(cluster[task_type]):
+    known = isinstance(task_type, str) and task_type in cluster
+    if not known or not isinstance(task_id, int) or not 0 <= task_id < len(cluster[task_type]):
+        sizes = ", ".join(f"{k}: {len(v)}" for k, v in cluster.items())
         raise ConfigError(
-            f"TF_CONFIG's task {json.dumps(task)} is not in its cluster ({', '.join(f'{k}: {len(v)}' for k, v in cluster.items())} "
-            f'tasks); "type" must be one of {sorted(cluster)} and "index" a position in its list'
+            f"TF_CONFIG's task {json.dumps(task)} is not in its cluster ({sizes} tasks); "
+            f'"type" must be one of {sorted(cluster)} and "index" a position in its list'
         )
     workers = sum(len(v) for v in cluster.values())
     return WorkerRole(task_type, task_id, workers, has_chief="chief" in cluster)

@@ -77,6 +77,8 @@ def test_tf_config_gives_the_role_and_who_writes(cluster, task, role, chief):
         (json.dumps({"cluster": {"ps": ["h:1"]}, "task": {"type": "ps", "index": 0}}), "lists of"),
         (json.dumps({"cluster": CLUSTER, "task": {"type": "worker", "index": 2}}), "is not in its cluster"),
         (json.dumps({"cluster": CLUSTER, "task": {"type": "chief", "index": 0}}), "is not in its cluster"),
+        (json.dumps({"cluster": CLUSTER, "task": {"type": ["worker"], "index": 0}}), "is not in its cluster"),
+        ('{\n  "cluster": [],\n  "task": {}\n}', 'needs a "cluster" and a "task"'),
     ],
 )
 def test_a_missing_or_malformed_tf_config_is_a_config_error(text, message):
