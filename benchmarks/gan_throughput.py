@@ -23,8 +23,13 @@ default config); images/second are counted from the end of its first batch to th
 last (steady state). What the first batch costs (starting the iterator, e.g. filling the port's
 60,000-image shuffle buffer, which a real epoch pays once per 117 steps) is reported beside it.
 
+`--precision` measures instead the default config in float32 against the same config with
+`train.precision = "mixed_bfloat16"`, interleaved the same way, into the `gan_precision` section,
+with the CPU's bfloat16 support (AVX512_BF16, AMX) read from /proc/cpuinfo.
+
 Usage:
     python benchmarks/gan_throughput.py [--rounds 3] [--steps 6] [--no-write]
+    python benchmarks/gan_throughput.py --precision [--rounds 3] [--steps 6] [--no-write]
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
 TRAINERS = ("plain port", "seed config", "default config")
+PRECISION_TRAINERS = ("default config", "default config, mixed_bfloat16")
 
 
 # --- worker side -----------------------------------------------------------------------------------
@@ -63,7 +69,8 @@ def _build(name: str, images):
     from gan.data import make_dataset
     from gan.train import build_gan
 
-    config = load_config(GANConfig, REPO / "configs" / "gan" / f"{name.split()[0]}.toml")
+    overrides = ["train.precision=mixed_bfloat16"] if name.endswith("mixed_bfloat16") else []
+    config = load_config(GANConfig, REPO / "configs" / "gan" / f"{name.split()[0]}.toml", overrides)
     gan = build_gan(config, images.shape[1:])
     dataset = make_dataset(images, config.train.batch_size, config.model.value_range, seed=0)
     return gan, dataset, config.train.batch_size, [TrainingGuard()]
@@ -193,10 +200,13 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default: 3)")
     parser.add_argument("--steps", type=int, default=6, help="batches of 512 per measurement (default: 6)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
-    parser.add_argument("--worker", choices=TRAINERS, help=argparse.SUPPRESS)
+    parser.add_argument("--precision", action="store_true", help="float32 against mixed_bfloat16 instead")
+    parser.add_argument("--worker", choices=TRAINERS + PRECISION_TRAINERS[1:], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         return worker(args.worker)
+    if args.precision:
+        return precision(args)
 
     print("starting and warming up the workers...", flush=True)
     workers = {}
@@ -271,6 +281,83 @@ def main(argv=None) -> int:
     ]
     markdown = "\n".join(lines)
     publish("gan_throughput", markdown, write=not args.no_write)
+    return 0
+
+
+def _interleaved(names, rounds: int, images: int) -> dict[str, list[float]]:
+    """Images/s of each trainer, `rounds` times in turn, each in its own warmed-up worker process."""
+    print("starting and warming up the workers...", flush=True)
+    workers = {}
+    try:
+        for name in names:  # one at a time: a starting worker would slow a measuring one
+            workers[name] = Worker(name)
+        speed = {name: [] for name in names}
+        for r in range(rounds):
+            for name, w in workers.items():
+                speed[name].append(w.ask(f"measure {images}")["images_per_second"])
+                print(f"round {r + 1}: {name}: {speed[name][-1]:.1f} images/s", flush=True)
+    finally:
+        for w in workers.values():
+            w.close()
+    return speed
+
+
+def cpu_bfloat16_flags() -> dict[str, bool]:
+    """Which bfloat16-related instruction sets /proc/cpuinfo lists (False where it cannot be read)."""
+    try:
+        flags = next(
+            (line.split(":", 1)[1].split() for line in Path("/proc/cpuinfo").read_text().splitlines()
+             if line.startswith("flags")), [],
+        )  # fmt: skip
+    except OSError:
+        flags = []
+    return {name: name in flags for name in ("avx512f", "avx512_bf16", "amx_bf16", "amx_tile")}
+
+
+def precision(args) -> int:
+    """Measures float32 against mixed_bfloat16 on the default config; writes the `gan_precision` section."""
+    from benchmarks.results import machine_description, update_section
+
+    images = args.steps * 512
+    speed = _interleaved(PRECISION_TRAINERS, args.rounds, images)
+    f32, bf16 = (speed[name] for name in PRECISION_TRAINERS)
+    ratio = statistics.median(b / f for b, f in zip(bf16, f32))
+    flags = cpu_bfloat16_flags()
+    native = flags["avx512_bf16"] or flags["amx_bf16"]
+    has = ", ".join(f"{name} {'yes' if on else 'no'}" for name, on in flags.items())
+
+    def cell(values):
+        return f"{statistics.median(values):.1f} ({min(values):.1f}-{max(values):.1f})"
+
+    verdict = (
+        "This CPU computes bfloat16 natively, so the FID comparison at equal epochs can be run here."
+        if native
+        else "This CPU has neither AVX512_BF16 nor AMX, so it has no bfloat16 arithmetic: the figure says "
+        "what mixed precision costs on such a CPU, not what it gains where bfloat16 is native. The FID "
+        "comparison at equal epochs and the choice of default need a CPU with AVX512_BF16 or AMX; until "
+        "then the default stays float32."
+    )
+    lines = [
+        "## gan_precision (benchmarks/gan_throughput.py --precision)",
+        "",
+        f"Machine: {machine_description()}; CPU flags: {has}. Measured {time.strftime('%Y-%m-%d %H:%M')}; "
+        f"1-minute load average at the end: {os.getloadavg()[0]:.1f}.",
+        "",
+        f"The default config (batch 128, oneDNN kernels) in float32 and with `train.precision = "
+        f'"mixed_bfloat16"`: training images per second, steady state, {args.rounds} interleaved rounds of '
+        f"{images} images each, each in its own warmed-up worker process; median (min-max).",
+        "",
+        "| precision | images/s | ratio to float32 |",
+        "|---|---|---|",
+        f"| float32 | {cell(f32)} | **1.00** |",
+        f"| mixed_bfloat16 | {cell(bf16)} | **{ratio:.2f}** |",
+        "",
+        verdict,
+    ]
+    markdown = "\n".join(lines)
+    print(markdown)
+    if not args.no_write:
+        print(f"wrote {update_section('gan_precision', markdown)}")
     return 0
 
 

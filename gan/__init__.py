@@ -9,5 +9,9 @@ Each module owns one thing (importing the package does not import TensorFlow):
 - `gan.gan`: `GAN`, the `keras.Model` whose `train_step` updates both networks.
 - `gan.callbacks`: sample grids, history, checkpoints and the stop guard, all written atomically.
 - `gan.train`: `train(config, run_dir)` and `python -m gan.train`.
+- `gan.distribute`: the `tf.distribute` strategy (`strategy`), `TF_CONFIG`, which worker writes.
+- `gan.resume`: `--resume`'s config and checks, `load_checkpoint`.
+- `gan.summary`: a run's `summary.json`.
 - `gan.sample`: `load_generator`, `generate` and `python -m gan.sample`.
+- `gan.classes`: samples of a conditional generator, a row per class; `--label` names.
 """

@@ -36,7 +36,7 @@ from common.images import load_png, make_grid, save_gif, save_png
 from common.plots import Panel, plot_panels
 from common.runformat import GanFiles
 from common.stop import StopFlag
-from gan.sample import grid_images
+from gan.classes import grid_images
 
 HISTORY_COLUMNS = ("epoch", "d_loss", "g_loss", "d_real", "d_fake", "seconds")
 
@@ -150,7 +150,7 @@ class SampleGrid(keras.callbacks.Callback):
 
     The latent vectors are `gan.sample.generate`'s for `seed`, so
     `python -m gan.sample RUN --n N --seed SEED` redraws the last grid. A conditional model's grid
-    has one row per class of n // classes images (`gan.sample.grid_images`), which
+    has one row per class of n // classes images (`gan.classes.grid_images`), which
     `python -m gan.sample RUN --per-class n//classes --seed SEED` redraws. Files go to
     `run_dir/samples/epoch_NNN.png` (NNN = epochs finished) and, when training ends with every
     planned epoch done, `run_dir/samples.gif` (all grids in order).

@@ -231,6 +231,9 @@ class TrainConfig:
         ema: decay of an exponential moving average of the generator's weights (Yazici et al.
             2019), which is what samples and `generator.keras` show; 0 turns it off. The decay
             warms up as min(ema, (1 + t) / (10 + t)) over the first generator steps t.
+        precision: Keras's dtype policy for both networks: "float32", or "mixed_bfloat16" (layers
+            compute in bfloat16, variables stay float32; the output layers and the losses stay
+            float32). Only CPUs with AVX512_BF16 or AMX (and GPUs/TPUs) compute bfloat16 natively.
     """
 
     epochs: int = 10
@@ -246,6 +249,7 @@ class TrainConfig:
     critic_steps: int = 1
     gp_weight: float = 10.0
     gp_interpolation: Literal["uniform", "normal"] = "uniform"
+    precision: Literal["float32", "mixed_bfloat16"] = "float32"
 
     def __post_init__(self):
         _positive("train.critic_steps", self.critic_steps)
@@ -294,12 +298,14 @@ class GANConfig:
     Attributes:
         seed: seeds weights, data order, latent vectors and label noise; the same seed on the
             same machine gives the same losses.
-        strategy: "default" (one device) or "mirrored" (`tf.distribute.MirroredStrategy` over
-            every visible device; losses are scaled by the global batch size).
+        strategy: "default" (one device), "mirrored" (`tf.distribute.MirroredStrategy` over
+            every visible device; losses are scaled by the global batch size) or "multi_worker"
+            (`tf.distribute.MultiWorkerMirroredStrategy`, the cluster from `TF_CONFIG`; see
+            `gan.distribute`).
     """
 
     seed: int = 0
-    strategy: Literal["default", "mirrored"] = "default"
+    strategy: Literal["default", "mirrored", "multi_worker"] = "default"
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)

@@ -17,7 +17,8 @@ losses, see `GANLoss.reported`). A conditional GAN (`model.conditional`) trains 
 labels) batches; its fakes are made for the batch's labels and D judges (image, label) pairs.
 `train_step` uses `tf.GradientTape`, so this class needs the TensorFlow backend.
 
-Distribution: under `tf.distribute.MirroredStrategy` each replica sees a slice of the global
+Distribution: under `tf.distribute.MirroredStrategy` (or `MultiWorkerMirroredStrategy`, where the
+replicas are spread over machines; see `gan.distribute`) each replica sees a slice of the global
 batch. A Keras loss with the default "sum_over_batch_size" reduction divides by the replica's
 examples and by the number of replicas, i.e. each replica's loss is its sum over the GLOBAL batch;
 the optimizer sums the replicas' gradients, which is then the gradient of the global mean. The
@@ -175,7 +176,13 @@ class GAN(keras.Model):
         self.g_loss_tracker.update_state(g_loss * replicas)
         self.d_real_tracker.update_state(d_real)
         self.d_fake_tracker.update_state(d_fake)
-        return {m.name: m.result() for m in self.metrics}
+        logs = {m.name: m.result() for m in self.metrics}
+        if _multi_worker(tf.distribute.get_strategy()):
+            # Keras 3 averages each log over the workers with strategy.reduce("MEAN", v, axis=0),
+            # which fails on a scalar ("Invalid reduction dimension 0", tensorflow#72388): give it a
+            # [1] axis to reduce; the logs fit sees are scalars again.
+            logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
+        return logs
 
     def discriminator_step(self, real_images, labels=None):
         """Updates D once; returns (loss, mean reported D output on reals, on fakes).
@@ -287,3 +294,11 @@ class GAN(keras.Model):
                 )
 
         tf.distribute.get_replica_context().merge_call(update, args=(pairs,))
+
+
+def _multi_worker(strategy) -> bool:
+    """Whether `strategy` spans several workers (the test Keras's `reduce_per_replica` makes)."""
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return False
+    in_multi_worker_mode = getattr(strategy.extended, "_in_multi_worker_mode", None)
+    return bool(in_multi_worker_mode and in_multi_worker_mode())

@@ -26,6 +26,10 @@ Keys beyond the DCGAN (all off by default) build the keras.io WGAN-GP example's 
 generator cropped to 28x28 (`crop`) and a critic that zero-pads 28x28 to 32x32 (`pad`) with
 Dropout inside its blocks (`block_dropout`).
 
+Mixed precision (`train.precision = "mixed_bfloat16"`, set by `gan.train.build_gan` through Keras's
+dtype policy): the hidden layers compute in bfloat16, and the layers that make each network's output
+are float32 (`FLOAT32`), as Keras's mixed-precision guide advises for a model's last layer.
+
 Class-conditional networks (`model.conditional`) take a second input, int labels [B]:
 
 - the generator joins a learned class embedding [B, embedding_dim] to z (Mirza & Osindero 2014);
@@ -52,13 +56,21 @@ import keras
 from common.errors import ConfigError
 from gan.config import ModelConfig
 
+FLOAT32 = "float32"
+"""The dtype of the output layers whatever the precision (`train.precision`): see where it is used."""
 
-def build_generator(config: ModelConfig, image_shape: tuple[int, int, int]) -> keras.Model:
+
+def build_generator(
+    config: ModelConfig, image_shape: tuple[int, int, int], sync_batch_norm: bool = False
+) -> keras.Model:
     """Builds the generator: latent [B, latent_dim] -> images [B, H, W, C] in the output range.
 
     Args:
         config: the `model` section.
         image_shape: (H, W, C) of the training images.
+        sync_batch_norm: batch normalization over the global batch of a `tf.distribute` strategy
+            (`BatchNormalization(synchronized=True)`) rather than each replica's part: every
+            replica then takes the single-device step and keeps the same moving statistics.
 
     Returns:
         An uncompiled, built model named "generator": a `keras.Sequential`, or for a conditional
@@ -68,7 +80,7 @@ def build_generator(config: ModelConfig, image_shape: tuple[int, int, int]) -> k
         ConfigError: H + 2 crop or W + 2 crop is not a multiple of the product of
             `model.generator.strides` (and `output_stride`).
     """
-    layers = _generator_layers(config, image_shape)
+    layers = _generator_layers(config, image_shape, sync_batch_norm)
     if not config.conditional:
         return keras.Sequential([keras.Input((config.latent_dim,), name="latent"), *layers], name="generator")
     latent = keras.Input((config.latent_dim,), name="latent")
@@ -80,7 +92,7 @@ def build_generator(config: ModelConfig, image_shape: tuple[int, int, int]) -> k
     return keras.Model([latent, label], x, name="generator")
 
 
-def _generator_layers(config: ModelConfig, image_shape) -> list[keras.layers.Layer]:
+def _generator_layers(config: ModelConfig, image_shape, sync_batch_norm: bool = False) -> list[keras.layers.Layer]:
     """The generator's layers after its input, in order (see `build_generator`)."""
     height, width, channels = _check_image_shape(image_shape)
     g = config.generator
@@ -100,27 +112,39 @@ def _generator_layers(config: ModelConfig, image_shape) -> list[keras.layers.Lay
         keras.layers.Dense(height // upscale * width // upscale * g.dense_channels, use_bias=not batch_norm),
     ]
     if batch_norm:
-        layers += [keras.layers.BatchNormalization(), _activation(g.activation, g.leaky_slope)]
+        layers += [
+            keras.layers.BatchNormalization(synchronized=sync_batch_norm),
+            _activation(g.activation, g.leaky_slope),
+        ]
     # The reference has no activation between Dense and the first Conv2DTranspose.
     layers.append(keras.layers.Reshape((height // upscale, width // upscale, g.dense_channels)))
     for filters, stride in zip(g.filters, g.strides):
         layers += _upsampling_conv(g.upsample, filters, g.kernel_size, stride, use_bias=not batch_norm)
         if batch_norm:
-            layers.append(keras.layers.BatchNormalization())
+            layers.append(keras.layers.BatchNormalization(synchronized=sync_batch_norm))
         layers.append(_activation(g.activation, g.leaky_slope))
+    # The layer that applies the output activation (and the crop after it) computes in float32
+    # under `train.precision = "mixed_bfloat16"` (FLOAT32; a no-op otherwise): bfloat16 keeps 8
+    # bits of mantissa, so a bfloat16 tanh could take only ~256 values near +-1 and the images
+    # the discriminator and the losses see would be visibly quantized.
     if g.output_norm == "batch":
         # keras.io WGAN-GP: conv (no bias) -> BatchNormalization -> activation.
         layers += _upsampling_conv(g.upsample, channels, g.output_kernel_size, g.output_stride, use_bias=False)
-        layers += [keras.layers.BatchNormalization(), keras.layers.Activation(config.output_activation)]
+        layers += [
+            keras.layers.BatchNormalization(synchronized=sync_batch_norm),
+            keras.layers.Activation(config.output_activation, dtype=FLOAT32),
+        ]
     elif g.output_stride == 1:
         layers.append(
-            keras.layers.Conv2D(channels, g.output_kernel_size, padding="same", activation=config.output_activation)
+            keras.layers.Conv2D(
+                channels, g.output_kernel_size, padding="same", activation=config.output_activation, dtype=FLOAT32
+            )
         )
     else:
         conv = _upsampling_conv(g.upsample, channels, g.output_kernel_size, g.output_stride, use_bias=True)
-        layers += [*conv, keras.layers.Activation(config.output_activation)]
+        layers += [*conv, keras.layers.Activation(config.output_activation, dtype=FLOAT32)]
     if g.crop:
-        layers.append(keras.layers.Cropping2D(g.crop))  # [H + 2 crop, W + 2 crop, C] -> [H, W, C]
+        layers.append(keras.layers.Cropping2D(g.crop, dtype=FLOAT32))  # [H + 2 crop, W + 2 crop, C] -> [H, W, C]
     return layers
 
 
@@ -152,7 +176,7 @@ def build_discriminator(
     spectral = d.norm == "spectral"
 
     def maybe_sn(layer):
-        return keras.layers.SpectralNormalization(layer) if spectral else layer
+        return keras.layers.SpectralNormalization(layer, dtype=layer.dtype_policy) if spectral else layer
 
     layers = [keras.layers.ZeroPadding2D(d.pad)] if d.pad else []
     for i, (filters, stride) in enumerate(zip(d.filters, d.strides)):
@@ -164,20 +188,23 @@ def build_discriminator(
             layers.append(keras.layers.Dropout(d.block_dropout[i]))
     layers += [keras.layers.Flatten(), keras.layers.Dropout(d.dropout)]
     image = keras.Input(tuple(image_shape), name="image")
+    # The output layers compute in float32 under mixed precision (FLOAT32): the losses need the
+    # score's full precision; in bfloat16, 1 - 1e-7 (BinaryCrossentropy's clip) rounds to 1 and a
+    # logit of 100 to a multiple of 0.5.
     if not config.conditional:
-        layers.append(maybe_sn(keras.layers.Dense(1, activation=activation)))
+        layers.append(maybe_sn(keras.layers.Dense(1, activation=activation, dtype=FLOAT32)))
         return keras.Sequential([image, *layers], name="discriminator")
     # Projection discriminator: psi(phi(x)) + <embed(y), phi(x)>, then the activation.
     label = keras.Input((), dtype="int32", name="label")
     features = image
     for layer in layers:
         features = layer(features)  # phi(x): [B, F]
-    score = maybe_sn(keras.layers.Dense(1, name="psi"))(features)  # [B, 1]
+    score = maybe_sn(keras.layers.Dense(1, name="psi", dtype=FLOAT32))(features)  # [B, 1]
     class_vector = keras.layers.Embedding(config.num_classes, int(features.shape[-1]), name="class_projection")(label)
-    projection = keras.layers.Dot(axes=1, name="projection")([class_vector, features])  # [B, 1]
-    output = keras.layers.Add(name="score")([score, projection])
+    projection = keras.layers.Dot(axes=1, name="projection", dtype=FLOAT32)([class_vector, features])  # [B, 1]
+    output = keras.layers.Add(name="score", dtype=FLOAT32)([score, projection])
     if activation is not None:
-        output = keras.layers.Activation(activation, name="output")(output)
+        output = keras.layers.Activation(activation, name="output", dtype=FLOAT32)(output)
     return keras.Model([image, label], output, name="discriminator")
 
 

@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import importlib.util
 import os
-import resource
 import sys
 import time
 from collections.abc import Sequence
@@ -27,11 +25,13 @@ from pathlib import Path
 
 from common.cli import ArgumentParser, add_config_arguments, resolve_resume, run_cli
 from common.config import load_config, save_config
-from common.errors import ConfigError, InputError, SuiteError, TrainingError
+from common.errors import ConfigError, SuiteError, TrainingError
 from common.faults import reporting_faults
 from common.runformat import GanFiles, GanSummary
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 from gan.config import GANConfig
+from gan.resume import check_resumable, load_checkpoint, remove_temporaries, resumed_config
+from gan.summary import write_summary
 
 DEFAULT_CONFIG = "built-in defaults = configs/gan/default.toml"
 
@@ -101,38 +101,49 @@ def train(
             f"train.batch_size {config.train.batch_size} is larger than the {len(images)} training images; "
             "lower --batch-size or raise --limit"
         )
-    if resume:
-        _check_resumable(config, run_dir)
-        _remove_temporaries(run_dir)
-    save_config(config, run_dir / GanFiles.CONFIG)
-
-    import keras
-    import tensorflow as tf
-
-    from gan import callbacks as cb
     from gan.data import make_dataset
+    from gan.distribute import get_strategy, is_chief, shard_by_data, write_dir
 
-    strategy = mirrored_strategy() if config.strategy == "mirrored" else tf.distribute.get_strategy()
+    strategy = get_strategy(config.strategy)
+    chief = is_chief(strategy)  # only the chief writes into run_dir (gan.distribute)
+    if resume:
+        check_resumable(config, run_dir)
+        if chief:
+            remove_temporaries(run_dir)
+    if chief:
+        save_config(config, run_dir / GanFiles.CONFIG)
+
     with strategy.scope():
         gan = build_gan(config, images.shape[1:])
-        checkpoint = run_dir / GanFiles.CHECKPOINT
+        checkpoint = run_dir / GanFiles.CHECKPOINT  # every worker resumes from the chief's
         if resume and checkpoint.exists():
             load_checkpoint(gan, checkpoint)
     initial_epoch = int(gan.epochs_done.numpy())
-    epochs = config.train.epochs
-
     # A different shuffle seed per resumed start, so a resumed run does not replay epoch 1's order.
     dataset = make_dataset(
         images, config.train.batch_size, config.model.value_range, seed=config.seed + initial_epoch,
         labels=labels if config.model.conditional else None,
     )  # fmt: skip
+    if config.strategy == "multi_worker":
+        dataset = shard_by_data(dataset)
+    with write_dir(run_dir, chief) as out:
+        return _fit(config, gan, dataset, images, run_dir, out, initial_epoch, callbacks, verbose, handle_signals)
+
+
+def _fit(config, gan, dataset, images, run_dir: Path, out: Path, initial_epoch, callbacks, verbose, handle_signals):
+    """`train`'s fit and summary, writing into `out` (`run_dir`, or a non-chief worker's temporary folder)."""
+    import keras
+
+    from gan import callbacks as cb
+
+    epochs = config.train.epochs
     guard = cb.TrainingGuard(initial_epoch)
-    checkpointer = cb.Checkpoint(run_dir, guard, initial_epoch)
+    checkpointer = cb.Checkpoint(out, guard, initial_epoch)
     callback_list = [
         guard,
         cb.EpochReseed(),
         cb.SampleGrid(
-            run_dir,
+            out,
             guard,
             n=config.output.samples,
             seed=config.seed,
@@ -140,12 +151,12 @@ def train(
             scale=config.output.sample_scale,
             frame_ms=config.output.gif_frame_ms,
         ),
-        cb.HistoryWriter(run_dir, guard, initial_epoch, plot_labels=_plot_labels(config.train.loss)),
+        cb.HistoryWriter(out, guard, initial_epoch, plot_labels=_plot_labels(config.train.loss)),
         checkpointer,
     ]
     if config.output.tensorboard:
         callback_list.append(
-            keras.callbacks.TensorBoard(log_dir=str(run_dir / GanFiles.TENSORBOARD_DIR), write_graph=False)
+            keras.callbacks.TensorBoard(log_dir=str(out / GanFiles.TENSORBOARD_DIR), write_graph=False)
         )
     callback_list += list(callbacks)
     if verbose is None:
@@ -175,7 +186,7 @@ def train(
             f"{run_dir}. Lower train.d_learning_rate / train.g_learning_rate and start a new run, or "
             f"resume with --resume to retry from there"
         )
-    summary = write_summary(config, run_dir, gan, images, guard.epochs_done, fit_seconds)
+    summary = write_summary(config, out, gan, images, guard.epochs_done, fit_seconds)
     if guard.epochs_done < epochs:
         stopped = guard.stop_signal or "a callback"
         raise TrainingInterrupted(
@@ -193,19 +204,6 @@ def _kept(run_dir: Path, epochs_saved: int) -> str:
     return f"the state after epoch {epochs_saved} is kept in {run_dir}"
 
 
-@functools.lru_cache(maxsize=1)
-def mirrored_strategy():
-    """The process's one `tf.distribute.MirroredStrategy` over every visible device.
-
-    One per process: two strategies over the same devices number their collective all-reduce
-    operations alike, and the second one's training fails with "Shape mismatch in the
-    collective instance". Create models for it under `mirrored_strategy().scope()`.
-    """
-    import tensorflow as tf
-
-    return tf.distribute.MirroredStrategy()
-
-
 def build_gan(config: GANConfig, image_shape):
     """Builds and compiles the `GAN` for `config` and images of `image_shape` (H, W, C).
 
@@ -220,11 +218,22 @@ def build_gan(config: GANConfig, image_shape):
 
     t = config.train
     loss = get_loss(t.loss)
-    # The notebook builds the discriminator first; same order, same initial weights for a seed.
-    # Its last activation follows the loss (sigmoid only where the loss wants probabilities).
-    discriminator = build_discriminator(config.model, image_shape, activation=loss.activation)
+    # Layers take Keras's global dtype policy when they are made: set `train.precision` for the
+    # two networks only, and put the caller's policy back. (No loss scaling: bfloat16 has float32's
+    # exponent range, so small gradients do not underflow as they would in float16.)
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(t.precision)
+    try:
+        # The notebook builds the discriminator first; same order, same initial weights for a seed.
+        # Its last activation follows the loss (sigmoid only where the loss wants probabilities).
+        discriminator = build_discriminator(config.model, image_shape, activation=loss.activation)
+        # Under a strategy, batch norm uses the global batch's statistics, so the replicas keep one
+        # set of moving statistics (per-replica statistics would drift apart between workers).
+        generator = build_generator(config.model, image_shape, sync_batch_norm=config.strategy != "default")
+    finally:
+        keras.config.set_dtype_policy(previous)
     gan = GAN(
-        build_generator(config.model, image_shape),
+        generator,
         discriminator,
         label_noise=t.label_noise,
         training_mode=t.training_mode,
@@ -243,22 +252,6 @@ def build_gan(config: GANConfig, image_shape):
     return gan
 
 
-def load_checkpoint(gan, path: Path) -> None:
-    """Restores weights, optimizer state and the epoch count from `checkpoint.weights.h5`.
-
-    Raises:
-        InputError: the file is unreadable or does not fit the model.
-    """
-    try:
-        gan.load_weights(path)
-    except Exception as e:  # noqa: BLE001 - h5py and Keras raise many types for a bad file
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise InputError(
-            f"cannot resume from {path}: {reason[:300]}. The file is corrupt or from a different model; "
-            "start a new run (or delete it to restart this run from epoch 1)"
-        ) from None
-
-
 def _check_labels(labels, num_classes: int) -> None:
     """A conditional GAN needs every training label in 0 .. model.num_classes - 1."""
     low, high = int(labels.min()), int(labels.max())
@@ -275,82 +268,6 @@ def _plot_labels(loss_name: str) -> dict:
 
     loss = get_loss(loss_name)
     return {"loss_label": loss.loss_label, "output_label": loss.output_label, "output_range": loss.output_range}
-
-
-def _check_resumable(config: GANConfig, run_dir: Path) -> None:
-    """On resume the networks must be the ones the checkpoint was trained with."""
-    saved_path = run_dir / GanFiles.CONFIG
-    if not saved_path.is_file():
-        raise InputError(f"--resume: {run_dir} holds no run to continue (no config.toml there)")
-    try:
-        saved = load_config(GANConfig, saved_path)
-    except ConfigError as e:
-        raise InputError(f"--resume: the run's own {saved_path} is unreadable: {e}") from None
-    if saved.train.loss != config.train.loss:
-        raise ConfigError(
-            f"train.loss {config.train.loss!r} does not match the run in {run_dir}, trained with "
-            f"{saved.train.loss!r}; --resume cannot change the loss, start a new run instead"
-        )
-    if saved.model == config.model:
-        return
-    if saved.model.latent_dim != config.model.latent_dim:
-        raise ConfigError(
-            f"model.latent_dim {config.model.latent_dim} does not match the checkpoint in {run_dir}, "
-            f"which was trained with latent_dim {saved.model.latent_dim}; drop the override or start a new run"
-        )
-    raise ConfigError(
-        f"the model settings differ from those the run in {run_dir} was trained with "
-        f"(see its config.toml); --resume cannot change model.* keys, start a new run instead"
-    )
-
-
-def _remove_temporaries(run_dir: Path) -> None:
-    """Deletes temporary files a killed run left (`common.atomic` names them `.NAME.*.tmp*`)."""
-    for folder in (run_dir, run_dir / GanFiles.SAMPLES_DIR):
-        if folder.is_dir():
-            for path in folder.glob(".*.tmp*"):
-                if path.is_file():
-                    path.unlink(missing_ok=True)
-
-
-def write_summary(config: GANConfig, run_dir: Path, gan, images, epochs_done: int, fit_seconds: float) -> GanSummary:
-    """Writes `summary.json` (`common.runformat.GanSummary`), the figures `compare/` reads, and returns it."""
-    from gan.callbacks import read_history
-    from gan.sample import generate
-
-    rows = [r for r in read_history(run_dir / GanFiles.HISTORY) if r["epoch"] <= epochs_done]
-    train_seconds = sum(r["seconds"] for r in rows)
-    steps = len(images) // config.train.batch_size
-    images_seen = len(rows) * steps * config.train.batch_size
-    generate(gan.sampler, 16, seed=1)  # warm-up
-    n = 256
-    t0 = time.perf_counter()
-    generate(gan.sampler, n, seed=2)
-    seconds_per_image = (time.perf_counter() - t0) / n
-    generator_parameters = int(gan.generator.count_params())
-    discriminator_parameters = int(gan.discriminator.count_params())
-    summary = GanSummary(
-        epochs=epochs_done,
-        epochs_planned=config.train.epochs,
-        images_seen=images_seen,
-        seconds=round(train_seconds, 3),
-        invocation_seconds=round(fit_seconds, 3),
-        images_per_second=round(images_seen / train_seconds, 2) if train_seconds > 0 else None,
-        seconds_per_image=seconds_per_image,
-        parameters=generator_parameters + discriminator_parameters,
-        generator_parameters=generator_parameters,
-        discriminator_parameters=discriminator_parameters,
-        peak_memory_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        image_shape=tuple(int(s) for s in images.shape[1:]),
-        batch_size=config.train.batch_size,
-        dataset=config.data.dataset,
-        training_images=len(images),
-        strategy=config.strategy,
-        replicas=int(gan.distribute_strategy.num_replicas_in_sync),
-        last=rows[-1] if rows else None,
-    )
-    summary.write(run_dir)
-    return summary
 
 
 # --- command line --------------------------------------------------------------------------------
@@ -372,7 +289,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir", metavar="DIR", help="folder with the four Fashion-MNIST .gz files (data.data_dir)"
     )
     parser.add_argument("--dataset", metavar="NAME", help="fashion_mnist, or a TFDS image data set (data.dataset)")
-    parser.add_argument("--strategy", choices=("default", "mirrored"), help="tf.distribute strategy (strategy)")
+    parser.add_argument(
+        "--strategy", choices=("default", "mirrored", "multi_worker"),
+        help="tf.distribute strategy (strategy); multi_worker reads the cluster from TF_CONFIG (see README)",
+    )  # fmt: skip
+    parser.add_argument("--precision", choices=("float32", "mixed_bfloat16"), help="dtype policy (train.precision)")
     parser.add_argument(
         "--tensorboard", action="store_true", default=None, help="also write TensorBoard logs (output.tensorboard)"
     )
@@ -395,6 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "strategy": args.strategy,
         "train.epochs": args.epochs,
         "train.batch_size": args.batch_size,
+        "train.precision": args.precision,
         "data.limit": args.limit,
         "data.data_dir": args.data_dir,
         "data.dataset": args.dataset,
@@ -402,25 +324,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     resume_dir = resolve_resume(args.resume, args.out, "gan.train")
     if resume_dir is not None:
-        config = _resumed_config(resume_dir, args, values)
+        config = resumed_config(resume_dir, args.config, args.overrides, values)
         args.out = resume_dir
     else:
         config = load_config(GANConfig, args.config, args.overrides, values)
+    chief = True
+    if config.strategy == "multi_worker":
+        from gan.distribute import read_tf_config
+
+        chief = read_tf_config().is_chief  # ConfigError (exit 2) for a missing or malformed TF_CONFIG
+        if args.out is None:
+            raise ConfigError("--strategy multi_worker needs --out RUN_DIR, the same folder on every worker")
 
     from common.rundir import create_run_dir
 
     # Folders this call creates, removed again if it fails before writing anything into them.
     planned = [Path("runs")] if args.out is None else [p for p in (Path(args.out), *Path(args.out).parents)]
-    created = [p for p in planned if not p.exists()]
-    run_dir = create_run_dir(args.out, "gan", resume=resume_dir is not None)
+    created = [p for p in planned if not p.exists()] if chief else []
+    # Only the chief makes the run directory; another worker reads the chief's on resume.
+    run_dir = create_run_dir(args.out, "gan", resume=resume_dir is not None) if chief else Path(args.out)
     if args.out is None:
         created.append(run_dir)
     configure_tensorflow(onednn=True)
     import_tensorflow_quietly()
     import keras
 
+    if config.strategy == "multi_worker":
+        from gan.distribute import multi_worker_strategy
+
+        multi_worker_strategy()  # before any TensorFlow operation; waits for every worker
     keras.utils.set_random_seed(config.seed)  # the initial weights: the process is this run's alone
-    print(f"gan.train: run directory {run_dir}", file=sys.stderr, flush=True)
+    print(f"gan.train: run directory {run_dir}" + ("" if chief else " (the chief's; this worker writes nothing there)"),
+          file=sys.stderr, flush=True)  # fmt: skip
     try:
         summary = train(config, run_dir, resume=resume_dir is not None)
     except TrainingInterrupted as e:
@@ -432,40 +367,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only succeeds when empty
         raise
+    where = f"wrote {run_dir}" if chief else f"the chief wrote {run_dir}"
     print(
-        f"gan.train: {summary.epochs} epochs, {summary.images_per_second} images/s; wrote {run_dir}. "
+        f"gan.train: {summary.epochs} epochs, {summary.images_per_second} images/s; {where}. "
         f"Sample with: python -m gan.sample {run_dir}",
         file=sys.stderr,
     )
     return 0
-
-
-def _resumed_config(run_dir: str, args, values: dict) -> GANConfig:
-    """The config of a resumed run: its saved config.toml, which repeated flags may not contradict.
-
-    Without `--config`, `--set` and the flags apply over the saved config (to train longer, say);
-    `gan.train`'s `_check_resumable` refuses changes to model.* keys later. With `--config` (the
-    original command repeated), the flags must resolve to the saved config exactly.
-
-    Raises:
-        InputError: RUN_DIR holds no run.
-        ConfigError: the repeated flags resolve to another config; the message names the keys.
-    """
-    from common.config import config_differences
-
-    saved_path = Path(run_dir) / GanFiles.CONFIG
-    if not saved_path.is_file():
-        raise InputError(f"--resume: {run_dir} holds no run to continue (no {GanFiles.CONFIG} there)")
-    if args.config is None:
-        return load_config(GANConfig, saved_path, args.overrides, values)
-    saved = load_config(GANConfig, saved_path)
-    differing = config_differences(saved, load_config(GANConfig, args.config, args.overrides, values))
-    if differing:
-        raise ConfigError(
-            f"--resume {run_dir}: the repeated flags differ from the run's {GanFiles.CONFIG} in "
-            f"{', '.join(differing)}; drop --config to continue with the saved config (--set may change train.* keys)"
-        )
-    return saved
 
 
 if __name__ == "__main__":

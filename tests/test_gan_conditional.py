@@ -11,9 +11,10 @@ from gan_support import REPO, TINY_MODEL, write_fake_fashion
 from common.config import load_config
 from common.errors import ConfigError, InputError
 from common.images import load_png
+from gan.classes import class_grid, grid_images, resolve_label
 from gan.config import GANConfig
 from gan.models import build_discriminator, build_generator
-from gan.sample import class_grid, generate, grid_images, num_classes, resolve_label
+from gan.sample import generate, num_classes
 from gan.sample import main as sample_main
 from gan.train import build_gan, train
 

@@ -25,7 +25,8 @@ from common.diskspace import needed_bytes
 from common.runformat import GanFiles
 from gan import callbacks as cb
 from gan.config import GANConfig
-from gan.train import build_gan, load_checkpoint
+from gan.resume import load_checkpoint
+from gan.train import build_gan
 
 EPOCHS, N_IMAGES, BATCH = 3, 64, 16
 STEPS = N_IMAGES // BATCH

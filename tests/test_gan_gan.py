@@ -112,7 +112,8 @@ MIRRORED_SCRIPT = textwrap.dedent(
     from common.config import load_config
     from gan.config import GANConfig
     from gan.gan import GAN
-    from gan.train import build_gan, mirrored_strategy
+    from gan.distribute import mirrored_strategy
+    from gan.train import build_gan
     from gan_support import TINY_MODEL
 
     # Latent vectors made from the real images by a fixed projection, so a replica that sees half

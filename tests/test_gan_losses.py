@@ -199,11 +199,11 @@ def test_non_saturating_reports_p_fake_like_the_reference():
 
 def test_resume_refuses_another_loss(tmp_path):
     from common.config import save_config
-    from gan.train import _check_resumable
+    from gan.resume import check_resumable
 
     save_config(load_config(GANConfig, None, ["train.loss=hinge"]), tmp_path / "config.toml")
     with pytest.raises(ConfigError, match="cannot change the loss"):
-        _check_resumable(load_config(GANConfig, None, ["train.loss=lsgan"]), tmp_path)
+        check_resumable(load_config(GANConfig, None, ["train.loss=lsgan"]), tmp_path)
 
 
 def test_reference_steps_are_the_notebooks_bit_for_bit():

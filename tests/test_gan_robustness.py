@@ -20,7 +20,8 @@ from common.config import load_config
 from common.runformat import GanFiles
 from gan.callbacks import read_history
 from gan.config import GANConfig
-from gan.train import build_gan, load_checkpoint
+from gan.resume import load_checkpoint
+from gan.train import build_gan
 
 pytestmark = pytest.mark.slow  # every test here kills and resumes training processes
 

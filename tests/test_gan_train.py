@@ -16,8 +16,9 @@ from common.images import load_png
 from common.runformat import FORMAT, GanFiles, GanSummary
 from gan.callbacks import HISTORY_COLUMNS, read_history
 from gan.config import GANConfig
+from gan.resume import load_checkpoint
 from gan.sample import generate, load_generator
-from gan.train import TrainingInterrupted, build_gan, load_checkpoint, train
+from gan.train import TrainingInterrupted, build_gan, train
 
 N_IMAGES, BATCH = 64, 16
 STEPS = N_IMAGES // BATCH
