@@ -223,8 +223,9 @@ def _samples_figure(names, measured, diffs, seed: int, figures: Path) -> tuple[F
         titles.append(f"{clip(name, 30)}\n{_short(diff)}")
     panel = F.image_panel(grids, titles, figures / "gan_runs_samples.png", columns=min(3, len(grids)))
     unconditional = len(names) - len(conditional)
-    kinds = ([f"64 new samples of {'each unconditional run' if conditional else 'each run'}"] if unconditional else []) \
-        + ([f"one row per class, 8 samples each, for {words.names(conditional)} (conditional)"] if conditional else [])
+    kinds = (
+        [f"64 new samples of {'each unconditional run' if conditional else 'each run'}"] if unconditional else []
+    ) + ([f"one row per class, 8 samples each, for {words.names(conditional)} (conditional)"] if conditional else [])
     kinds = " and ".join(kinds)
     caption = (kinds[0].upper() + kinds[1:] + f" (seed {seed}), each titled with the run's folder and the config "
                "values in which the runs differ."

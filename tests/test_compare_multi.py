@@ -103,7 +103,9 @@ def test_coverage_collapse_and_class_consistency_are_read_from_the_numbers():
     assert "`d` covers the classes best" in text and "`d` is conditional: asked for every class equally often" in text
     _, text = gan_words([gan_record("a", 8.0), gan_record("b", 9.0)])
     assert "None of the runs that draw clothing collapsed" in text
-    comparison, text = gan_words([gan_record("a", 80.0, verdict="degenerate"), gan_record("b", 90.0, verdict="degenerate")])
+    comparison, text = gan_words(
+        [gan_record("a", 80.0, verdict="degenerate"), gan_record("b", 90.0, verdict="degenerate")]
+    )
     assert comparison["coverage"] is None and "say nothing about which run covers the data" in text
     assert "none of the 2 runs draws clothing yet" in text and "train longer" in text
 
@@ -207,7 +209,9 @@ def multi_runs(tmp_path_factory):
     for epoch in (1, 2):  # one epoch per call, keeping each epoch's generator
         train(dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=epoch)), gans[2],
               resume=epoch > 1, verbose=0, handle_signals=False)  # fmt: skip
-        shutil.copy(gans[2] / GanFiles.GENERATOR, gans[2] / GanFiles.GENERATORS_DIR / GanFiles.generator_snapshot(epoch))
+        shutil.copy(
+            gans[2] / GanFiles.GENERATOR, gans[2] / GanFiles.GENERATORS_DIR / GanFiles.generator_snapshot(epoch)
+        )
     nsts = [root / "tubingen-starry", root / "starry-tubingen"]
     for folder, (content, style) in zip(nsts, (("tubingen", "starry_night"), ("starry_night", "tubingen"))):
         assert nst_main([str(ASSETS / f"{content}.jpg"), str(ASSETS / f"{style}.jpg"), "--out", str(folder),
@@ -301,7 +305,10 @@ def test_fid_against_time_is_one_point_per_final_generator_and_a_line_per_kept_e
     cached = multi_runs[0][2] / GanFiles.GENERATORS_DIR / "epoch_001.metrics.json"
     assert json.loads(cached.read_text())["generated"]["fid"] == pytest.approx(curve["fid"][0])
     caption = (multi_report / "report.md").read_text().split("FID of each run against its training wall time.")[1]
-    assert "A single point: the run keeps only its final generator" in caption and "Lines: each point is one epoch" in caption
+    assert (
+        "A single point: the run keeps only its final generator" in caption
+        and "Lines: each point is one epoch" in caption
+    )
 
 
 @pytest.mark.slow

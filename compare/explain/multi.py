@@ -212,9 +212,13 @@ def nst_row_sentence(name: str, scores: dict, comparison: dict) -> str:
         style = f"As close to its painting as the other {n - 1} results by both style measures (all within 5%)"
     else:
         g, s = position(gram, name), position(swd, name)
-        tied = " (tied)" if (g == "best" and len(gram["leaders"]) > 1) or (s == "best" and len(swd["leaders"]) > 1) else ""
+        tied = (
+            " (tied)" if (g == "best" and len(gram["leaders"]) > 1) or (s == "best" and len(swd["leaders"]) > 1) else ""
+        )
         if g == "best" and s == "best":
-            style = f"Of the {n} results this one matched its painting most closely{tied}, by both Gram distance and SWD"
+            style = (
+                f"Of the {n} results this one matched its painting most closely{tied}, by both Gram distance and SWD"
+            )
         elif g == "best":
             style = (f"Closest to its painting by Gram distance{tied} but not by SWD ({names(swd['leaders'])} "
                      "closer): one statistic was matched without the other")  # fmt: skip
