@@ -285,9 +285,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     reference = gan_metrics.load_reference(evaluator, limit=args.reference_limit)
     trainers = {r.name: Trainer(r.name, REPO / "configs" / "gan" / r.config, out / r.name,
                                 recipe_overrides(r, args.seed, args.limit)) for r in recipes}  # fmt: skip
-    epochs_before = sum(t.epochs for t in trainers.values())
     train_all(trainers, checkpoints, args.max_epochs)
-    trained = sum(t.epochs for t in trainers.values()) - epochs_before
+    trained = sum(t.trained for t in trainers.values())
 
     def progress(message: str) -> None:
         print(f"gan_recipes: {message}", file=sys.stderr, flush=True)

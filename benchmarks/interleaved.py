@@ -47,6 +47,7 @@ class Trainer:
         # The epochs already trained here (an earlier invocation) are those whose generator was kept;
         # an epoch trained but not yet copied is picked up by the next step() from its checkpoint.
         self.epochs = 0
+        self.trained = 0  # epochs this object trained (not those it found done, nor a copy it made again)
         while (self.gens / GanFiles.generator_snapshot(self.epochs + 1)).exists():
             self.epochs += 1
 
@@ -72,7 +73,9 @@ class Trainer:
         # A checkpoint that already holds this epoch (killed before the copy) trains nothing: its
         # generator.keras is that epoch's, because gan.callbacks.Checkpoint writes it first.
         resume = (self.folder / GanFiles.CONFIG).exists()
+        rows = len(self._history())
         summary = train(config, self.folder, resume=resume, verbose=0, handle_signals=False)
+        self.trained += int(len(self._history()) > rows)
         if summary.epochs != epochs:
             raise ConfigError(
                 f"{self.folder} holds {summary.epochs} epochs but kept generators of {self.epochs}; use a fresh folder"
@@ -80,12 +83,15 @@ class Trainer:
         shutil.copy(self.folder / GanFiles.GENERATOR, self.snapshot(epochs))
         self.epochs = epochs
 
-    def cumulative_seconds(self) -> list[float]:
-        """Cumulative fit seconds after epochs 1, 2, ..., up to the last kept generator (from history.csv)."""
+    def _history(self) -> list[dict]:
         from compare.runs import read_csv
 
+        return read_csv(self.folder / GanFiles.HISTORY)
+
+    def cumulative_seconds(self) -> list[float]:
+        """Cumulative fit seconds after epochs 1, 2, ..., up to the last kept generator (from history.csv)."""
         total, out = 0.0, []
-        for row in read_csv(self.folder / GanFiles.HISTORY)[: self.epochs]:
+        for row in self._history()[: self.epochs]:
             total += float(row["seconds"])
             out.append(total)
         return out
