@@ -35,11 +35,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
-from benchmarks.evaluator_options import add_evaluator_arguments  # noqa: E402
-from benchmarks.interleaved import Trainer, closest_epoch  # noqa: E402
+from benchmarks.interleaved import Trainer, add_interleaved_arguments, checkpoints_of, closest_epoch  # noqa: E402
 from common.atomic import write_json  # noqa: E402
 from common.cli import run_cli  # noqa: E402
-from common.errors import ConfigError  # noqa: E402
 from common.rundir import create_run_dir  # noqa: E402
 
 CONFIGS = {"default": REPO / "configs" / "gan" / "default.toml", "seed": REPO / "configs" / "gan" / "seed.toml"}
@@ -47,20 +45,9 @@ CONFIGS = {"default": REPO / "configs" / "gan" / "default.toml", "seed": REPO / 
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python benchmarks/gan_quality.py", description=__doc__.splitlines()[0])
-    p.add_argument("--checkpoints", type=int, nargs="+", default=[10, 20], help="epochs to compare at (default: 10 20)")
-    p.add_argument(
-        "--max-epochs", type=int, default=60, help="most epochs the faster config may train to match the budget"
-    )
-    p.add_argument("--limit", type=int, help="train on the first N images (validation only)")
-    p.add_argument("--n", type=int, default=10_000, help="generated images per FID (default: 10000)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", metavar="DIR", help="work folder (default: runs/gan-quality-TIMESTAMP)")
-    add_evaluator_arguments(p)
-    p.add_argument("--no-write", action="store_true", help="do not update benchmarks/RESULTS.md")
+    add_interleaved_arguments(p, [10, 20], "gan-quality")
     args = p.parse_args(argv)
-    checkpoints = sorted(set(args.checkpoints))
-    if checkpoints[0] < 1 or args.max_epochs < checkpoints[-1]:
-        raise ConfigError("--checkpoints must be positive and --max-epochs at least the largest checkpoint")
+    checkpoints = checkpoints_of(args)
 
     from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 

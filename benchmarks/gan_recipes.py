@@ -61,8 +61,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
-from benchmarks.evaluator_options import add_evaluator_arguments  # noqa: E402
-from benchmarks.interleaved import Trainer, closest_epoch  # noqa: E402
+from benchmarks.interleaved import Trainer, add_interleaved_arguments, checkpoints_of, closest_epoch  # noqa: E402
 from common.atomic import write_json  # noqa: E402
 from common.cli import ArgumentParser, run_cli  # noqa: E402
 from common.errors import ConfigError  # noqa: E402
@@ -220,32 +219,38 @@ def tables(rows: list[dict]) -> list[str]:
     return lines
 
 
-def best_at_equal_time(rows: list[dict]) -> dict[int, dict]:
-    """Per checkpoint, the equal-wall-time row with the lowest FID."""
-    best: dict[int, dict] = {}
-    for r in rows:
-        if r["comparison"] == "equal wall time":
-            c = r["checkpoint"]
-            if c not in best or r["metrics"]["generated"]["fid"] < best[c]["metrics"]["generated"]["fid"]:
-                best[c] = r
-    return best
+def rankings_at_equal_time(rows: list[dict], floor_fid: float) -> dict:
+    """Per checkpoint, `compare.ranking.rank` of the equal-wall-time rows' FIDs, ties within its FID margin."""
+    from compare.ranking import fid_margin, rank
+
+    out = {}
+    for c in sorted({r["checkpoint"] for r in rows}):
+        fids = {r["recipe"]: r["metrics"]["generated"]["fid"] for r in rows
+                if r["comparison"] == "equal wall time" and r["checkpoint"] == c}  # fmt: skip
+        out[c] = rank(fids, True, fid_margin(min(fids.values()), floor_fid))
+    return out
 
 
-def verdict_line(rows: list[dict]) -> str:
-    """Which recipe has the lowest FID at equal wall time, at the largest budget and at each."""
-    best = best_at_equal_time(rows)
-    last = max(best)
-    top = best[last]
-    fid = {r["recipe"]: r["metrics"]["generated"]["fid"] for r in rows
-           if r["comparison"] == "equal wall time" and r["checkpoint"] == last}  # fmt: skip
-    each = "; ".join(f"{plural(c, 'epoch')}: `{r['recipe']}` ({r['metrics']['generated']['fid']:.2f})" for c, r in best.items())
-    if top["recipe"] == REFERENCE:
-        head = f"**Best FID at equal wall time: `{REFERENCE}`, the default config** ({fid[REFERENCE]:.2f})"
+def verdict_line(rows: list[dict], floor_fid: float) -> str:
+    """Which recipe has the lowest FID at equal wall time (ties said as ties), at the largest budget and at each."""
+    rankings = rankings_at_equal_time(rows, floor_fid)
+    last = max(rankings)
+    top = rankings[last]
+    budget = next(r["budget_seconds"] for r in rows if r["comparison"] == "equal wall time" and r["checkpoint"] == last)
+    leaders = [f"`{n}` ({top.values[n]:.2f})" for n in top.leaders]
+    if len(leaders) == 1:
+        head = f"**Lowest FID at equal wall time: {leaders[0]}**"
     else:
-        head = (f"**Best FID at equal wall time: `{top['recipe']}`** ({fid[top['recipe']]:.2f} at epoch {top['epoch']}, "
-                f"against `{REFERENCE}`'s {fid[REFERENCE]:.2f})")  # fmt: skip
-    return (f"{head}, with the budget of `{REFERENCE}`'s {plural(last, 'epoch')} ({top['budget_seconds']:.0f} s). "
-            f"Lowest FID at the budget of each checkpoint: {each}.")
+        head = (f"**Lowest FID at equal wall time: a tie between {', '.join(leaders)}** (FIDs within {top.margin:.2f} "
+                "of the lowest, the measurement's resolution: `compare.ranking`)")  # fmt: skip
+    head += f", with the budget of `{REFERENCE}`'s {plural(last, 'epoch')} ({budget:.0f} s)."
+    if REFERENCE in top.leaders:
+        item8 = f"`{REFERENCE}` (the default config) {'leads' if len(leaders) == 1 else 'ties for the lead'}."
+    else:
+        item8 = (f"`{top.leaders[0]}` beats `{REFERENCE}` ({top.values[REFERENCE]:.2f}) by more than the tie margin "
+                 f"({top.margin:.2f}).")  # fmt: skip
+    each = "; ".join(f"{plural(c, 'epoch')}: " + " = ".join(f"`{n}`" for n in r.leaders) for c, r in rankings.items())
+    return f"{head} {item8} Lowest FID (with ties) at the budget of each checkpoint: {each}."
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -253,19 +258,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--recipes", nargs="+", metavar="NAME",
                    help=f"recipes to train and measure (default: all: {', '.join(r.name for r in RECIPES)}); "
                         f"{REFERENCE} is always included")  # fmt: skip
-    p.add_argument("--checkpoints", type=int, nargs="+", default=[5, 10, 20], help="epochs to compare at (default: 5 10 20)")
-    p.add_argument("--max-epochs", type=int, default=60, help="most epochs a faster recipe trains to match the budget")
-    p.add_argument("--limit", type=int, help="train on the first N images (validation only)")
-    p.add_argument("--n", type=int, default=10_000, help="generated images per measurement (default: 10000)")
     p.add_argument("--kid-subsets", type=int, default=100, help="KID subsets (default: 100)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", metavar="DIR", help="work folder; an existing one is continued (default: runs/gan-recipes-TIMESTAMP)")
-    add_evaluator_arguments(p)
-    p.add_argument("--no-write", action="store_true", help="do not update benchmarks/RESULTS.md (nor its figure)")
+    add_interleaved_arguments(p, [5, 10, 20], "gan-recipes")
     args = p.parse_args(argv)
-    checkpoints = sorted(set(args.checkpoints))
-    if checkpoints[0] < 1 or args.max_epochs < checkpoints[-1]:
-        raise ConfigError("--checkpoints must be positive and --max-epochs at least the largest checkpoint")
+    checkpoints = checkpoints_of(args)
     recipes = select(args.recipes)
 
     from common.tfenv import configure_tensorflow, import_tensorflow_quietly
@@ -337,7 +333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         f"![FID against training wall time, one line per recipe]({FIGURE})",
         "",
-        verdict_line(rows) + " This table is the input to issue 15's item 8 (the default config is the recipe "
+        verdict_line(rows, floor['fid']) + " This table is the input to issue 15's item 8 (the default config is the recipe "
         "with the best FID at equal wall time); the script does not change the default.",
         "",
         f"Invocations on this work folder (1-minute load average on the 2 cores): {loads}.",

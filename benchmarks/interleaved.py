@@ -14,6 +14,7 @@ or building the networks. Every epoch is a fresh `train` call, so it includes tr
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import shutil
 from pathlib import Path
@@ -105,3 +106,34 @@ class Trainer:
 def closest_epoch(cumulative: list[float], budget: float) -> int:
     """The epoch (1-based) whose cumulative time is closest to `budget` (ties: the earlier one)."""
     return min(range(len(cumulative)), key=lambda i: (abs(cumulative[i] - budget), i)) + 1
+
+
+def add_interleaved_arguments(parser: argparse.ArgumentParser, checkpoints: list[int], kind: str) -> None:
+    """Adds the options every interleaved benchmark takes: `--checkpoints`, `--max-epochs`, `--limit`, `--n`,
+    `--seed`, `--out` (its default folder `runs/KIND-TIMESTAMP`), the evaluator's options and `--no-write`."""
+    from benchmarks.evaluator_options import add_evaluator_arguments
+
+    parser.add_argument("--checkpoints", type=int, nargs="+", default=checkpoints,
+                        help=f"epochs to compare at (default: {' '.join(map(str, checkpoints))})")  # fmt: skip
+    parser.add_argument(
+        "--max-epochs", type=int, default=60, help="most epochs a faster config trains to match the time budget"
+    )
+    parser.add_argument("--limit", type=int, help="train on the first N images (validation only)")
+    parser.add_argument("--n", type=int, default=10_000, help="generated images per measurement (default: 10000)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", metavar="DIR",
+                        help=f"work folder; an existing one is continued (default: runs/{kind}-TIMESTAMP)")  # fmt: skip
+    add_evaluator_arguments(parser)
+    parser.add_argument("--no-write", action="store_true", help="do not update benchmarks/RESULTS.md")
+
+
+def checkpoints_of(args: argparse.Namespace) -> list[int]:
+    """`--checkpoints`, sorted and without repeats.
+
+    Raises:
+        ConfigError: a checkpoint is not positive, or `--max-epochs` is below the largest.
+    """
+    checkpoints = sorted(set(args.checkpoints))
+    if checkpoints[0] < 1 or args.max_epochs < checkpoints[-1]:
+        raise ConfigError("--checkpoints must be positive and --max-epochs at least the largest checkpoint")
+    return checkpoints

@@ -63,7 +63,7 @@ def test_a_tiny_run_measures_every_recipe_at_every_checkpoint_and_a_second_run_t
     first = capsys.readouterr().out
     expected = {(f"{c} epoch{'s' if c > 1 else ''}", r) for c in (1, 2) for r in ("default", "conditional")}
     assert _table_rows(first) == {"At equal epochs": expected, "At equal wall time": expected}
-    assert "class consistency" in first and "**Best FID at equal wall time: `" in first
+    assert "class consistency" in first and "**Lowest FID at equal wall time: " in first
     assert (out / gan_recipes.FIGURE).is_file()
     for name in ("default", "conditional"):
         kept = sorted(p.name for p in (out / name / GanFiles.GENERATORS_DIR).glob(GanFiles.GENERATOR_GLOB))
@@ -81,3 +81,16 @@ def test_a_tiny_run_measures_every_recipe_at_every_checkpoint_and_a_second_run_t
     assert second.out.split("![FID")[0] == first.split("![FID")[0]  # the same tables
     assert "0 epochs trained" in second.out
     assert (REPO / "benchmarks" / "RESULTS.md").read_bytes() == results  # --no-write
+
+
+def _equal_time_rows(fids: dict[str, float]) -> list[dict]:
+    return [{"comparison": "equal wall time", "checkpoint": 20, "budget_seconds": 4000.0, "recipe": name, "epoch": 20,
+             "metrics": {"generated": {"fid": fid}}} for name, fid in fids.items()]  # fmt: skip
+
+
+def test_the_best_recipe_at_equal_wall_time_is_named_and_a_difference_within_the_resolution_is_a_tie():
+    clear = gan_recipes.verdict_line(_equal_time_rows({"default": 5.0, "hinge": 3.0, "seed": 30.0}), floor_fid=0.12)
+    assert clear.startswith("**Lowest FID at equal wall time: `hinge` (3.00)**")
+    assert "`hinge` beats `default` (5.00) by more than the tie margin" in clear
+    tie = gan_recipes.verdict_line(_equal_time_rows({"default": 3.1, "hinge": 3.0, "seed": 30.0}), floor_fid=0.12)
+    assert "a tie between `hinge` (3.00), `default` (3.10)" in tie and "`default` (the default config) ties" in tie
