@@ -26,17 +26,20 @@ against cumulative wall time, one line per recipe), the CPU and the load average
 invocation, and which recipe has the lowest FID at equal wall time (the input to issue 15's item 8:
 this script never changes the default config).
 
-Cost: on this 2-core AMD EPYC (AVX2 only) one epoch of the default recipe takes 2-4 min (4 min with
-other jobs on the cores); one round of all eight recipes is about 14 default epochs (wgan_gp makes 5
-critic updates per generator update, kerasio_wgan_gp 3 with a 4.3M-parameter critic at batch 512),
-so about 30-55 min per epoch of every recipe: 5 epochs 3-5 hours, 20 epochs 10-18 hours, plus the
-faster recipes' extra epochs for the equal-time rows and about 1-2 min per measurement
-(N = 10,000). Run it in parts on one work folder: every invocation continues the epochs already
-there (a crash or Ctrl-C costs at most the epoch in progress) and re-uses the metrics already measured:
+Cost (estimated, not yet measured end to end): on this 2-core AMD EPYC (AVX2 only) an epoch of the
+default recipe took 201 s idle and about 250 s with other jobs on the cores (gan_throughput,
+gan_quality). By their convolutions' multiply-adds per training image, the seed, loss and
+conditional recipes cost about one default epoch each, wgan_gp about 2.7 (5 critic updates per
+generator update, each with the gradient penalty's double backward pass) and kerasio_wgan_gp about
+3.7 (3 updates of a 4.3M-parameter critic with 5x5 kernels): about 12 default epochs, 40-50 min, per
+epoch of all eight recipes. 20 epochs: 14-17 hours of training, plus the faster recipes' extra
+epochs for the equal-time rows and about 1-2 min per measurement (N = 10,000; about 40 of them,
+1 hour). Run it in parts on one work folder: every invocation continues the epochs already there (a
+crash or Ctrl-C costs at most the epoch in progress) and re-uses the metrics already measured:
 
-    python benchmarks/gan_recipes.py --out runs/recipes --checkpoints 5            # 3-5 h
-    python benchmarks/gan_recipes.py --out runs/recipes --checkpoints 5 10         # +3-5 h
-    python benchmarks/gan_recipes.py --out runs/recipes --checkpoints 5 10 20      # +6-9 h
+    python benchmarks/gan_recipes.py --out runs/recipes --checkpoints 5            # about 4-5 h
+    python benchmarks/gan_recipes.py --out runs/recipes --checkpoints 5 10         # about 4-5 h more
+    python benchmarks/gan_recipes.py --out runs/recipes --checkpoints 5 10 20      # about 8-9 h more
 
 `--recipes NAME ...` trains and measures a subset (the reference recipe, default, is always
 included: the equal-time budgets are its times); splitting by recipe rather than by epochs puts the
