@@ -216,7 +216,8 @@ def tables(rows: list[dict]) -> list[str]:
     lines += [f"| {plural(r['checkpoint'], 'epoch')} | " + " | ".join(cells(r)) + " |" for r in rows
               if r["comparison"] == "equal epochs"]  # fmt: skip
     lines += ["", f"At equal wall time (the budget: `{REFERENCE}`'s training time at the checkpoint; each recipe "
-              "at its epoch closest to it):", "", "| checkpoint (budget) " + HEADER, "|---" * 11 + "|"]  # fmt: skip
+              "at its epoch closest to it; its training time says how close it came):", "",
+              "| checkpoint (budget) " + HEADER, "|---" * 11 + "|"]  # fmt: skip
     lines += [f"| {plural(r['checkpoint'], 'epoch')} ({r['budget_seconds']:.0f} s) | " + " | ".join(cells(r)) + " |"
               for r in rows if r["comparison"] == "equal wall time"]  # fmt: skip
     return lines
@@ -276,7 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from compare import figures, gan_metrics
     from compare.metrics import snapshot_metrics
 
-    started, load_start = time.strftime("%Y-%m-%d %H:%M"), os.getloadavg()[0]
+    started, load_start = time.strftime("%Y-%m-%d %H:%M %Z"), os.getloadavg()[0]
     start = time.perf_counter()
     out = Path(args.out) if args.out and Path(args.out).is_dir() else create_run_dir(args.out, "gan-recipes")
     check_settings(out, {"seed": args.seed, "limit": args.limit})
