@@ -19,8 +19,13 @@ recipe (`compare/class_consistency.py`),
   time is closest to that budget (a recipe faster per epoch trains on beyond the last checkpoint, up
   to `--max-epochs`).
 
-Wall time of an epoch is its `history.csv` seconds (the fit time of the epoch, start-up excluded; each
-epoch's first step traces the train step, alike for all recipes). The section written into
+Wall time of an epoch is its `history.csv` seconds (the fit time of the epoch, start-up excluded).
+Every epoch is its own `gan.train.train` call, so every epoch's time includes tracing the train step
+once, which `python -m gan.train` pays once per run; tracing costs more for the gradient-penalty
+recipes (a second-order gradient), so it may tilt the equal-time rows against them. How much has not
+been measured: on the tiny validation settings (1-4 steps an epoch, load 7-13 on the 2 cores) an
+epoch took 10 s for the default, 45 s for wgan_gp and 116 s for kerasio_wgan_gp, tracing and steps
+together. The section written into
 `benchmarks/RESULTS.md` holds both tables, the figure `benchmarks/gan_recipes_fid_time.png` (FID
 against cumulative wall time, one line per recipe), the CPU and the load average of every
 invocation, and which recipe has the lowest FID at equal wall time (the input to issue 15's item 8:
@@ -327,7 +332,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"with the cached evaluator `{evaluator.id}` (layer `{evaluator.feature_layer}`, test accuracy "
         f"{evaluator.test_accuracy:.2%}). Real-data floor (N real train images): FID {floor['fid']:.3f}"
         + (f"; the evaluator's accuracy on the real test images (class consistency's reference): {cc_real:.1%}"
-           if cc_real is not None else "") + ". Training time = the sum of the epochs' fit seconds (history.csv); "
+           if cc_real is not None else "") + ". Training time = the sum of the epochs' fit seconds (history.csv), each epoch "
+        "a separate training call that traces the train step once (more costly for the gradient-penalty recipes); "
         "images/s = real images trained on / that time. FID, KID: lower is better; precision, recall, class "
         "entropy (at most ln 10 = 2.30), class consistency: higher is better.",
         "",
