@@ -228,15 +228,22 @@ def tables(rows: list[dict]) -> list[str]:
     return lines
 
 
+OVER_BUDGET = 0.1
+"""An equal-time row that trained more than this share longer than the budget (a recipe whose epoch is
+long against the budget) is shown but not ranked: it had more time than the reference."""
+
+
 def rankings_at_equal_time(rows: list[dict], floor_fid: float) -> dict:
-    """Per checkpoint, `compare.ranking.rank` of the equal-wall-time rows' FIDs, ties within its FID margin."""
+    """Per checkpoint, `(compare.ranking.rank of the equal-wall-time FIDs, ties within its FID margin,
+    [the recipes left out for training more than OVER_BUDGET longer than the budget])`."""
     from compare.ranking import fid_margin, rank
 
     out = {}
     for c in sorted({r["checkpoint"] for r in rows}):
-        fids = {r["recipe"]: r["metrics"]["generated"]["fid"] for r in rows
-                if r["comparison"] == "equal wall time" and r["checkpoint"] == c}  # fmt: skip
-        out[c] = rank(fids, True, fid_margin(min(fids.values()), floor_fid))
+        at = [r for r in rows if r["comparison"] == "equal wall time" and r["checkpoint"] == c]
+        fair = {r["recipe"]: r["metrics"]["generated"]["fid"] for r in at
+                if r["seconds"] <= (1 + OVER_BUDGET) * r["budget_seconds"]}  # fmt: skip
+        out[c] = (rank(fair, True, fid_margin(min(fair.values()), floor_fid)), [r for r in at if r["recipe"] not in fair])
     return out
 
 
@@ -244,7 +251,7 @@ def verdict_line(rows: list[dict], floor_fid: float) -> str:
     """Which recipe has the lowest FID at equal wall time (ties said as ties), at the largest budget and at each."""
     rankings = rankings_at_equal_time(rows, floor_fid)
     last = max(rankings)
-    top = rankings[last]
+    top, over = rankings[last]
     budget = next(r["budget_seconds"] for r in rows if r["comparison"] == "equal wall time" and r["checkpoint"] == last)
     leaders = [f"`{n}` ({top.values[n]:.2f})" for n in top.leaders]
     if len(leaders) == 1:
@@ -258,7 +265,11 @@ def verdict_line(rows: list[dict], floor_fid: float) -> str:
     else:
         item8 = (f"`{top.leaders[0]}` beats `{REFERENCE}` ({top.values[REFERENCE]:.2f}) by more than the tie margin "
                  f"({top.margin:.2f}).")  # fmt: skip
-    each = "; ".join(f"{plural(c, 'epoch')}: " + " = ".join(f"`{n}`" for n in r.leaders) for c, r in rankings.items())
+    if over:
+        skipped = ", ".join(f"`{r['recipe']}` ({r['seconds']:.0f} s, FID {r['metrics']['generated']['fid']:.2f})"
+                            for r in over)  # fmt: skip
+        item8 += f" Not ranked, for training more than {OVER_BUDGET:.0%} longer than the budget: {skipped}."
+    each = "; ".join(f"{plural(c, 'epoch')}: " + " = ".join(f"`{n}`" for n in r.leaders) for c, (r, _) in rankings.items())
     return f"{head} {item8} Lowest FID (with ties) at the budget of each checkpoint: {each}."
 
 

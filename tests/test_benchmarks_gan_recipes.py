@@ -83,9 +83,10 @@ def test_a_tiny_run_measures_every_recipe_at_every_checkpoint_and_a_second_run_t
     assert (REPO / "benchmarks" / "RESULTS.md").read_bytes() == results  # --no-write
 
 
-def _equal_time_rows(fids: dict[str, float]) -> list[dict]:
+def _equal_time_rows(fids: dict[str, float], seconds: dict[str, float] | None = None) -> list[dict]:
     return [{"comparison": "equal wall time", "checkpoint": 20, "budget_seconds": 4000.0, "recipe": name, "epoch": 20,
-             "metrics": {"generated": {"fid": fid}}} for name, fid in fids.items()]  # fmt: skip
+             "seconds": (seconds or {}).get(name, 4000.0), "metrics": {"generated": {"fid": fid}}}
+            for name, fid in fids.items()]  # fmt: skip
 
 
 def test_the_best_recipe_at_equal_wall_time_is_named_and_a_difference_within_the_resolution_is_a_tie():
@@ -94,3 +95,10 @@ def test_the_best_recipe_at_equal_wall_time_is_named_and_a_difference_within_the
     assert "`hinge` beats `default` (5.00) by more than the tie margin" in clear
     tie = gan_recipes.verdict_line(_equal_time_rows({"default": 3.1, "hinge": 3.0, "seed": 30.0}), floor_fid=0.12)
     assert "a tie between `hinge` (3.00), `default` (3.10)" in tie and "`default` (the default config) ties" in tie
+
+
+def test_a_recipe_that_trained_well_past_the_budget_is_shown_but_not_ranked():
+    rows = _equal_time_rows({"default": 5.0, "kerasio_wgan_gp": 2.0, "seed": 30.0}, {"kerasio_wgan_gp": 4800.0})
+    line = gan_recipes.verdict_line(rows, floor_fid=0.12)
+    assert line.startswith("**Lowest FID at equal wall time: `default` (5.00)**")
+    assert "Not ranked, for training more than 10% longer than the budget" in line and "`kerasio_wgan_gp` (4800 s" in line
