@@ -26,7 +26,6 @@ Validation on tiny settings (does not touch RESULTS.md):
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -36,79 +35,19 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
-from benchmarks.evaluator_options import add_evaluator_arguments  # noqa: E402
+from benchmarks.interleaved import Trainer, add_interleaved_arguments, checkpoints_of, closest_epoch  # noqa: E402
 from common.atomic import write_json  # noqa: E402
 from common.cli import run_cli  # noqa: E402
-from common.config import load_config  # noqa: E402
-from common.errors import ConfigError  # noqa: E402
 from common.rundir import create_run_dir  # noqa: E402
-from common.runformat import GanFiles  # noqa: E402
 
 CONFIGS = {"default": REPO / "configs" / "gan" / "default.toml", "seed": REPO / "configs" / "gan" / "seed.toml"}
 
 
-class Trainer:
-    """One config's run directory, trained one epoch per call, keeping every epoch's generator."""
-
-    def __init__(self, name: str, config_path: Path, folder: Path, overrides: dict):
-        from gan.config import GANConfig
-
-        self.name = name
-        self.folder = folder
-        self.gens = folder / "generators"
-        self.gens.mkdir(parents=True, exist_ok=True)
-        self.base = load_config(GANConfig, config_path, values=overrides)
-        # Epochs already trained in this folder (an earlier invocation): each kept its generator.
-        self.epochs = len(self.cumulative_seconds()) if (folder / GanFiles.HISTORY).exists() else 0
-        if self.epochs and not (self.gens / f"epoch_{self.epochs:03d}.keras").exists():
-            raise ConfigError(f"{folder} has {self.epochs} epochs but not their generators; use a fresh --out")
-
-    def step(self) -> None:
-        """Trains one more epoch and keeps its generator."""
-        import dataclasses
-
-        from gan.train import train
-
-        self.epochs += 1
-        config = dataclasses.replace(self.base, train=dataclasses.replace(self.base.train, epochs=self.epochs))
-        import keras
-
-        keras.utils.set_random_seed(config.seed)  # as python -m gan.train does
-        train(config, self.folder, resume=self.epochs > 1, verbose=0, handle_signals=False)
-        shutil.copy(self.folder / GanFiles.GENERATOR, self.gens / f"epoch_{self.epochs:03d}.keras")
-
-    def cumulative_seconds(self) -> list[float]:
-        """Cumulative fit seconds after epochs 1, 2, ... (from history.csv)."""
-        from compare.runs import read_csv
-
-        total, out = 0.0, []
-        for row in read_csv(self.folder / GanFiles.HISTORY):
-            total += float(row["seconds"])
-            out.append(total)
-        return out
-
-
-def closest_epoch(cumulative: list[float], budget: float) -> int:
-    """The epoch (1-based) whose cumulative time is closest to `budget` (ties: the earlier one)."""
-    return min(range(len(cumulative)), key=lambda i: (abs(cumulative[i] - budget), i)) + 1
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python benchmarks/gan_quality.py", description=__doc__.splitlines()[0])
-    p.add_argument("--checkpoints", type=int, nargs="+", default=[10, 20], help="epochs to compare at (default: 10 20)")
-    p.add_argument(
-        "--max-epochs", type=int, default=60, help="most epochs the faster config may train to match the budget"
-    )
-    p.add_argument("--limit", type=int, help="train on the first N images (validation only)")
-    p.add_argument("--n", type=int, default=10_000, help="generated images per FID (default: 10000)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", metavar="DIR", help="work folder (default: runs/gan-quality-TIMESTAMP)")
-    add_evaluator_arguments(p)
-    p.add_argument("--no-write", action="store_true", help="do not update benchmarks/RESULTS.md")
+    add_interleaved_arguments(p, [10, 20], "gan-quality")
     args = p.parse_args(argv)
-    checkpoints = sorted(set(args.checkpoints))
-    if checkpoints[0] < 1 or args.max_epochs < checkpoints[-1]:
-        raise ConfigError("--checkpoints must be positive and --max-epochs at least the largest checkpoint")
+    checkpoints = checkpoints_of(args)
 
     from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 
@@ -144,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def fid_at(name: str, epoch: int) -> dict:
         if (name, epoch) not in measured:
-            generator = gan_sample.load_generator(trainers[name].gens / f"epoch_{epoch:03d}.keras")
+            generator = gan_sample.load_generator(trainers[name].snapshot(epoch))
             m = gan_metrics.evaluate_generator(generator, evaluator, reference, args.n, args.seed, floor=False,
                                                inception=False)  # fmt: skip
             measured[(name, epoch)] = m["generated"]

@@ -129,6 +129,58 @@ def measure_run(
     return result
 
 
+SNAPSHOT_METRICS_SUFFIX = ".metrics.json"
+"""A kept generator's metrics live beside it: `generators/epoch_003.keras` -> `generators/epoch_003.metrics.json`."""
+
+
+def snapshot_metrics(
+    path: str | Path,
+    evaluator,
+    reference,
+    n: int = DEFAULT_N,
+    seed: int = 0,
+    kid_subsets: int = 100,
+    data_dir=None,
+    progress=None,
+) -> dict:
+    """The metrics of one kept generator file (`generators/epoch_NNN.keras`), cached beside it.
+
+    Measured by `measure_run` without the real-data floor and the Inception FID (the run's own
+    `metrics.json` has those), so the generated images' numbers equal those `measure_run` gives the
+    same generator; a conditional generator's include its class consistency. The cache answers when
+    it was measured with the same N, seed, evaluator, reference and KID subsets.
+
+    Args:
+        path: the `.keras` generator file.
+        evaluator, reference: as for `measure_run` (a `gan_metrics.Reference`).
+        n, seed, kid_subsets, data_dir: as for `measure_run`.
+        progress: called with a one-line message when the cache does not answer and the file is measured.
+
+    Returns:
+        `{"n", "seed", "reference", "evaluator", "kid_subsets", "generated", "seconds"}` (see
+        `compare.gan_metrics.evaluate_generator`), plus `"class_consistency"` for a conditional generator.
+    """
+    import json
+
+    path = Path(path)
+    cache = path.with_suffix(SNAPSHOT_METRICS_SUFFIX)
+    wanted = (n, seed, evaluator.sha256, reference.name, kid_subsets)
+    try:
+        old = json.loads(cache.read_text())
+        if (old["n"], old["seed"], old["evaluator"]["sha256"], old["reference"], old.get("kid_subsets")) == wanted:
+            return old
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # absent, unreadable or measured otherwise: measure again
+    if progress:
+        progress(f"measuring {path} ({n} images)")
+    result = measure_run(path, n, seed, evaluator, reference, data_dir=data_dir, floor=False, inception=False,
+                         kid_subsets=kid_subsets, write=False, verbose=0)  # fmt: skip
+    keep = ("n", "seed", "reference", "evaluator", "generated", "class_consistency", "seconds")
+    record = {"kid_subsets": kid_subsets, **{k: result[k] for k in keep if k in result}}
+    write_json(cache, record)
+    return record
+
+
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 

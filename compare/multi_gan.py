@@ -110,29 +110,19 @@ def snapshots(run_dir: Path) -> list[tuple[int, Path]]:
 
 
 def snapshot_fid(path: Path, measured, options: ReportOptions, shared: dict) -> float:
-    """FID of one kept epoch's generator, measured like the run's own (cached in `epoch_NNN.metrics.json`)."""
-    from common.atomic import write_json
-    from compare import gan_metrics
+    """FID of one kept epoch's generator, measured like the run's own (cached in `epoch_NNN.metrics.json`
+    by `compare.metrics.snapshot_metrics`)."""
     from compare.gan_section import shared_reference
-    from gan.sample import load_generator
+    from compare.metrics import snapshot_metrics
 
-    cache = path.with_suffix(".metrics.json")
-    wanted = (options.n, options.seed, measured.evaluator.sha256)
-    if cache.is_file() and options.reference_limit is None:
-        try:
-            old = json.loads(cache.read_text())
-            if (old.get("n"), old.get("seed"), old.get("evaluator", {}).get("sha256")) == wanted:
-                return float(old["generated"]["fid"])
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # unreadable: measure again
-    print(f"compare.report: measuring {path} (FID against training time)", file=sys.stderr, flush=True)
     reference = shared_reference(measured.evaluator, measured.data_dir, options, shared)
-    result = gan_metrics.evaluate_generator(load_generator(path), measured.evaluator, reference, options.n,
-                                            options.seed, floor=False, inception=False,
-                                            kid_subsets=options.kid_subsets)  # fmt: skip
-    record = {k: result[k] for k in ("n", "seed", "reference", "evaluator", "generated")}
-    write_json(cache, record)
-    return float(result["generated"]["fid"])
+    metrics = snapshot_metrics(path, measured.evaluator, reference, options.n, options.seed, options.kid_subsets,
+                               measured.data_dir, progress=_report_progress)  # fmt: skip
+    return float(metrics["generated"]["fid"])
+
+
+def _report_progress(message: str) -> None:
+    print(f"compare.report: {message} (FID against training time)", file=sys.stderr, flush=True)
 
 
 def fid_curve(measured, options: ReportOptions, shared: dict) -> dict:

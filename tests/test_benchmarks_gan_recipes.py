@@ -1,0 +1,104 @@
+"""Tests for benchmarks/gan_recipes.py: its recipe table covers every shipped config and every loss, and a
+tiny run measures every recipe at every checkpoint and resumes without training again."""
+
+import pytest
+from compare_support import TINY_EVALUATOR
+from gan_support import REPO
+
+from benchmarks import gan_recipes
+from common.config import load_config
+from common.errors import ConfigError
+from common.runformat import GanFiles
+from gan.config import GANConfig
+from gan.losses import LOSSES
+
+
+def test_the_recipes_are_every_shipped_config_and_every_loss_on_the_default_architecture():
+    shipped = {p.name for p in (REPO / "configs" / "gan").glob("*.toml")} - {"demo.toml"}  # demo: a 1-epoch budget
+    recipes = gan_recipes.RECIPES
+    assert len({r.name for r in recipes}) == len(recipes) and gan_recipes.REFERENCE in {r.name for r in recipes}
+    assert {r.config for r in recipes if not r.overrides} == shipped
+    configs = {r.name: load_config(GANConfig, REPO / "configs" / "gan" / r.config, values=r.overrides) for r in recipes}
+    default = configs[gan_recipes.REFERENCE]
+    on_default = [c for r, c in zip(recipes, configs.values()) if r.config == "default.toml"]
+    assert {c.train.loss for c in on_default} == set(LOSSES)
+    assert all(c.model == default.model for c in on_default)  # the default architecture, only the loss differs
+    assert configs["wgan_gp"].train.critic_steps == 5 and configs["wgan_gp"].train.gp_weight == 10.0
+
+
+def test_selecting_recipes_keeps_the_reference_and_refuses_unknown_names():
+    assert [r.name for r in gan_recipes.select(["hinge"])] == ["default", "hinge"]
+    assert [r.name for r in gan_recipes.select(None)] == [r.name for r in gan_recipes.RECIPES]
+    with pytest.raises(ConfigError, match="unknown recipe nope"):
+        gan_recipes.select(["nope"])
+
+
+def _table_rows(markdown: str) -> dict[str, set[tuple[str, str]]]:
+    """{table intro: {(checkpoint cell, recipe cell)}} of the section's two tables."""
+    tables, current = {}, None
+    for line in markdown.splitlines():
+        if line.startswith("At equal"):
+            current = tables.setdefault(line.split(" (")[0].rstrip(":"), set())
+        elif current is not None and line.startswith("| ") and not line.startswith("| checkpoint"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            current.add((cells[0].split(" (")[0], cells[1].strip("`")))
+    return tables
+
+
+@pytest.mark.slow
+def test_a_tiny_run_measures_every_recipe_at_every_checkpoint_and_a_second_run_trains_nothing(
+    tmp_path, tiny_evaluator, compare_cache_dir, capsys
+):
+    evaluator_flags = []
+    for key, value in TINY_EVALUATOR.items():
+        value = f"[{', '.join(map(str, value))}]" if isinstance(value, tuple) else value
+        evaluator_flags += ["--evaluator", f"{key}={value}"]
+    out = tmp_path / "work"
+    argv = ["--recipes", "conditional", "--checkpoints", "1", "2", "--max-epochs", "2", "--limit", "128",
+            "--n", "100", "--no-write", "--cache-dir", str(compare_cache_dir), *evaluator_flags,
+            "--reference-limit", "200", "--out", str(out)]  # fmt: skip
+    results = (REPO / "benchmarks" / "RESULTS.md").read_bytes()
+
+    assert gan_recipes.main(argv) == 0
+    first = capsys.readouterr().out
+    expected = {(f"{c} epoch{'s' if c > 1 else ''}", r) for c in (1, 2) for r in ("default", "conditional")}
+    assert _table_rows(first) == {"At equal epochs": expected, "At equal wall time": expected}
+    assert "class consistency" in first and "**Lowest FID at equal wall time: " in first
+    assert (out / gan_recipes.FIGURE).is_file()
+    for name in ("default", "conditional"):
+        kept = sorted(p.name for p in (out / name / GanFiles.GENERATORS_DIR).glob(GanFiles.GENERATOR_GLOB))
+        assert kept == [GanFiles.generator_snapshot(1), GanFiles.generator_snapshot(2)]
+
+    # A run killed after its checkpoint but before the generator's copy loses nothing: the copy is made again.
+    history = {name: (out / name / GanFiles.HISTORY).read_bytes() for name in ("default", "conditional")}
+    last = out / "conditional" / GanFiles.GENERATORS_DIR / GanFiles.generator_snapshot(2)
+    last.unlink()
+    assert gan_recipes.main(argv) == 0
+    second = capsys.readouterr()
+    assert last.is_file()
+    assert {name: (out / name / GanFiles.HISTORY).read_bytes() for name in history} == history  # nothing retrained
+    assert "measuring" not in second.err  # every generator's metrics came from its cache
+    assert second.out.split("![FID")[0] == first.split("![FID")[0]  # the same tables
+    assert "0 epochs trained" in second.out
+    assert (REPO / "benchmarks" / "RESULTS.md").read_bytes() == results  # --no-write
+
+
+def _equal_time_rows(fids: dict[str, float], seconds: dict[str, float] | None = None) -> list[dict]:
+    return [{"comparison": "equal wall time", "checkpoint": 20, "budget_seconds": 4000.0, "recipe": name, "epoch": 20,
+             "seconds": (seconds or {}).get(name, 4000.0), "metrics": {"generated": {"fid": fid}}}
+            for name, fid in fids.items()]  # fmt: skip
+
+
+def test_the_best_recipe_at_equal_wall_time_is_named_and_a_difference_within_the_resolution_is_a_tie():
+    clear = gan_recipes.verdict_line(_equal_time_rows({"default": 5.0, "hinge": 3.0, "seed": 30.0}), floor_fid=0.12)
+    assert clear.startswith("**Lowest FID at equal wall time: `hinge` (3.00)**")
+    assert "`hinge` beats `default` (5.00) by more than the tie margin" in clear
+    tie = gan_recipes.verdict_line(_equal_time_rows({"default": 3.1, "hinge": 3.0, "seed": 30.0}), floor_fid=0.12)
+    assert "a tie between `hinge` (3.00), `default` (3.10)" in tie and "`default` (the default config) ties" in tie
+
+
+def test_a_recipe_that_trained_well_past_the_budget_is_shown_but_not_ranked():
+    rows = _equal_time_rows({"default": 5.0, "kerasio_wgan_gp": 2.0, "seed": 30.0}, {"kerasio_wgan_gp": 4800.0})
+    line = gan_recipes.verdict_line(rows, floor_fid=0.12)
+    assert line.startswith("**Lowest FID at equal wall time: `default` (5.00)**")
+    assert "Not ranked, for training more than 10% longer than the budget" in line and "`kerasio_wgan_gp` (4800 s" in line
