@@ -4,10 +4,9 @@ The loop does no I/O. It reports every iteration as an `nst.records.StepRecord` 
 returns an `nst.records.StylizeResult`; the caller (e.g. `nst.transfer`) prints and saves.
 
 Where this departs from the paper, and why:
-- Coarse to fine (as jcjohnson's multires scripts and crowsonkb's style-transfer-pytorch): the image
-  is optimized at increasing sizes (e.g. 128, 256, 512 px); the result of each scale, upsampled with
-  Lanczos, starts the next, and the targets are recomputed once per scale. Most iterations then run
-  on small images, which is what makes a 512 px result take minutes on a CPU.
+- Coarse to fine (`nst.plan`): the image is optimized at increasing sizes (e.g. 128, 256, 512 px);
+  the result of each scale, upsampled with Lanczos, starts the next, and the targets are recomputed
+  once per scale, the style's from the style image at the size the plan gives for that scale.
 - Losses are normalized so that the weights do not depend on the image size (`nst.losses`).
 - The optimized variable is the RGB image in [0, 255]; `preprocess` runs inside the graph. L-BFGS-B
   keeps the pixels in that box as bounds; Adam and SGD clip after each step.
@@ -26,67 +25,13 @@ import numpy as np
 from common.errors import ConfigError, InputError
 from nst import colors
 from nst.config import NSTConfig
-from nst.images import fit_long_side, load_image, resize
+from nst.images import load_image, resize
+from nst.plan import Scale, init_image, plan_scales, style_shape
 from nst.records import Checkpoint, StepRecord, StylizeResult
 
 Callback = Callable[[StepRecord], None]
 
 _MAX_NONFINITE = 3
-
-
-@dataclasses.dataclass(frozen=True)
-class Scale:
-    """One scale of the coarse-to-fine schedule: its index, (height, width) and iteration count."""
-
-    index: int
-    shape: tuple[int, int]
-    iterations: int
-    first_step: int  # steps of the earlier scales
-
-
-def plan_scales(shape: tuple[int, int], config: NSTConfig, min_side: int = 16) -> list[Scale]:
-    """The coarse-to-fine schedule for a content image of `shape` (H, W).
-
-    Args:
-        shape: the content image's (height, width); only its aspect ratio matters.
-        config: `image.size`, `image.size_of`, `image.num_scales`, `image.scale_ratio`,
-            `image.min_scale_size` and `optimizer.iterations` are used.
-        min_side: the smallest side the feature extractor accepts.
-
-    Returns:
-        The scales, coarsest first; the last has the output's shape.
-
-    Raises:
-        ConfigError: the output would be too small for VGG19, or `optimizer.iterations` does not
-            have 1 or `image.num_scales` entries.
-    """
-    img, iterations = config.image, config.optimizer.iterations
-    height, width = shape
-    if img.size_of == "height":
-        final = (img.size, max(1, round(width * img.size / height)))
-    else:
-        final = fit_long_side(shape, img.size)
-    if min(final) < min_side:
-        raise ConfigError(
-            f"image.size {img.size} gives a {final[1]}x{final[0]} output; the VGG19 layers used need at "
-            f"least {min_side} px on each side; choose a larger --size"
-        )
-    n = img.num_scales
-    if len(iterations) not in (1, n):
-        raise ConfigError(
-            f"optimizer.iterations has {len(iterations)} entries; give one (used at every scale) or one "
-            f"per scale (image.num_scales = {n}), got {list(iterations)}"
-        )
-    per_scale = list(iterations) * n if len(iterations) == 1 else list(iterations)
-    scales, step = [], 0
-    for k in range(n):
-        factor = img.scale_ratio ** (n - 1 - k)
-        scale_shape = final if k == n - 1 else (max(1, round(final[0] / factor)), max(1, round(final[1] / factor)))
-        if k < n - 1 and (max(scale_shape) < img.min_scale_size or min(scale_shape) < min_side):
-            continue
-        scales.append(Scale(len(scales), scale_shape, per_scale[k], step))
-        step += per_scale[k]
-    return scales
 
 
 def stylize(
@@ -124,9 +69,12 @@ def stylize(
     """
     from nst.objective import Objective
 
+    from nst.vgg import min_side
+
     config = config or NSTConfig()
-    styles = _style_list(style, config)
     content = _as_image(content, config.image.size)
+    planned = plan_scales(content.shape[:2], config, min_side(config.loss.layers))
+    styles = _style_list(style, max(s.style_side for s in planned))  # paths: loaded at the largest size used
     if extractor is None:
         from nst.vgg import FeatureExtractor
         from nst.weights import load_vgg19, resolve_weights
@@ -170,13 +118,10 @@ def stylize(
     stopped = False
 
     for scale in scales[start_scale:]:
-        style_side = max(16, round(config.image.style_scale * max(scale.shape)))
-        scaled_styles = [
-            resize(s, _fit_min_side(fit_long_side(s.shape[:2], style_side), extractor.min_side)) for s in styles
-        ]
+        scaled_styles = [resize(s, style_shape(s.shape[:2], scale.style_side, extractor.min_side)) for s in styles]
         objective.set_targets(resize(work_content, scale.shape), scaled_styles, blend)
         if image is None:
-            image = _init_image(config, resize(work_content, scale.shape), scaled_styles[0], rng)
+            image = init_image(config, resize(work_content, scale.shape), scaled_styles[0], rng)
         elif image.shape[:2] != scale.shape:
             image = np.clip(resize(image, scale.shape), 0, 255)
             start_iteration, opt_state = 0, None
@@ -425,10 +370,10 @@ def _as_image(image, size: int) -> np.ndarray:
     return array
 
 
-def _style_list(style, config: NSTConfig) -> list[np.ndarray]:
+def _style_list(style, size: int) -> list[np.ndarray]:
     if isinstance(style, (str, os.PathLike)) or (isinstance(style, np.ndarray) and style.ndim == 3):
         style = [style]
-    styles = [_as_image(s, config.image.size) for s in style]
+    styles = [_as_image(s, size) for s in style]
     if not styles:
         raise InputError("no style image given")
     return styles
@@ -444,13 +389,6 @@ def _blend_weights(weights: Sequence[float], count: int) -> list[float]:
         )
     total = float(sum(weights))
     return [w / total for w in weights]
-
-
-def _fit_min_side(shape: tuple[int, int], min_side: int) -> tuple[int, int]:
-    if min(shape) >= min_side:
-        return shape
-    factor = min_side / min(shape)
-    return max(min_side, round(shape[0] * factor)), max(min_side, round(shape[1] * factor))
 
 
 def _check_extractor(extractor, config: NSTConfig) -> None:
@@ -470,16 +408,3 @@ def _check_resume(resume: Checkpoint, scales: list[Scale]) -> None:
             f"not fit this run's scales ({', '.join(f'{s.shape[1]}x{s.shape[0]}' for s in scales)}); resume with the "
             f"run's own config and images"
         )
-
-
-def _init_image(config: NSTConfig, content: np.ndarray, style: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    kind = config.init.kind
-    if kind == "content":
-        return content.copy()
-    if kind == "style":
-        return resize(style, content.shape[:2])
-    noise = rng.uniform(0.0, 255.0, size=content.shape).astype(np.float32)
-    if kind == "noise":
-        return noise
-    ratio = config.init.noise_ratio
-    return ((1.0 - ratio) * content + ratio * noise).astype(np.float32)

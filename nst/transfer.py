@@ -127,17 +127,18 @@ def _run(args) -> int:
     side = min_side(config.loss.layers)
     load_size = None if config.image.size_of == "height" else config.image.size
     content = load_image(content_path, load_size, min_side=side)
-    style_size = max(side, round(config.image.style_scale * config.image.size))
+    from nst.plan import plan_scales
+
+    scales = plan_scales(content.shape[:2], config, side)  # ConfigError now rather than after loading VGG19
+    style_size = max(side, *(s.style_side for s in scales))  # the largest the plan asks for
     styles = [load_image(p, style_size, min_side=side) for p in style_paths]
     if config.image.style_blend_weights and len(config.image.style_blend_weights) != len(styles):
         raise ConfigError(
             f"--style-weights has {len(config.image.style_blend_weights)} values for {len(styles)} "
             f"style images; give one per style image"
         )
-    from nst.stylizer import plan_scales
     from nst.weights import resolve_weights
 
-    scales = plan_scales(content.shape[:2], config, side)  # ConfigError now rather than after loading VGG19
     source = resolve_weights(config.weights)
     output = _check_output_file(args.output)
     if args.out is not None and not args.resume:
