@@ -251,8 +251,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--pairs", metavar="C:S,...", help="a subset, e.g. tubingen:starry_night,boston:shipwreck")
     p.add_argument("--preserve-colors", action="store_true", help="image.preserve_colors = luminance, and "
                    "neural-style's original_color outputs")  # fmt: skip
-    p.add_argument("--weights", metavar="PATH|none", help="VGG19 weights (default: env NST_VGG19_WEIGHTS, then Keras's)")
-    p.add_argument("--images", metavar="DIR", default=str(SHARED / "images"), help="the input images (default: %(default)s)")
+    p.add_argument(
+        "--weights", metavar="PATH|none", help="VGG19 weights (default: env NST_VGG19_WEIGHTS, then Keras's)"
+    )
+    p.add_argument(
+        "--images", metavar="DIR", default=str(SHARED / "images"), help="the input images (default: %(default)s)"
+    )
     p.add_argument("--reference", metavar="DIR", default=str(SHARED / "reference" / "neural-style"),
                    help="neural-style's outputs (default: %(default)s)")  # fmt: skip
     p.add_argument("--out", metavar="DIR", required=True, help="work folder; the same --out again resumes")
@@ -330,7 +334,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for other in names[1:]:
         shared = [(c, s) for c, s in pairs if (c, s, first) in records and (c, s, other) in records]
         if shared:
-            ratios = [records[(c, s, first)]["wall_seconds"] / records[(c, s, other)]["wall_seconds"] for c, s in shared]
+            ratios = [
+                records[(c, s, first)]["wall_seconds"] / records[(c, s, other)]["wall_seconds"] for c, s in shared
+            ]
             ratio_lines.append(f"Wall time {first} / {other} per pair: "
                                + ", ".join(f"{c} x {s} {r:.2f}" for (c, s), r in zip(shared, ratios)) + ".")  # fmt: skip
     lines = [

@@ -5,6 +5,32 @@ scales `image.scale_ratio` apart); the result of each scale, upsampled, starts t
 targets are recomputed once per scale. Most iterations then run on small images, which is what
 makes a 512 px result take minutes on a CPU (as jcjohnson's multires scripts and crowsonkb's
 style-transfer-pytorch do it).
+
+Where the style targets come from at the coarse scales (issue 14). Until then the style image was
+shrunk with the output (`image.coarse_style = "shrink"`, now `configs/nst/fast.toml`): at the first
+scale of a 512 px run both were 128 px. Results on some paintings then held recognizable objects of
+the painting, not only its brushwork (faces with eyes and dark hair from Frida Kahlo's self-portrait
+in the Tuebingen photo). The mechanism, and what was measured (VGG19 ImageNet weights, average
+pooling; AMD EPYC, 2 cores):
+
+- A Gram matrix is a sum over positions, so its rank is at most the number of positions. At 128 px a
+  painting gives `block5_conv1` 40-48 positions (1/16 of the side each way), and 90% of that Gram
+  matrix's trace lies in 16-22 eigen-directions (starry_night, the_scream, shipwreck, frida_kahlo);
+  the 128 px output has 48 positions there as well. The cheapest way to match such a target is to
+  give the output's positions the painting's own 48 feature vectors, i.e. to copy the painting's
+  parts, each of which covers a sixteenth of the picture: a face, a monkey, a boat. At 512 px the
+  same painting has 640-800 `block5_conv1` positions and needs 97-141 directions for 90% of the
+  trace: no 48 vectors can reproduce it, so the output can only match its statistics (the texture).
+- Measured directly: the 128 px first scale alone (100 L-BFGS iterations from the Tuebingen photo)
+  against frida_kahlo at 128 px turns into two faces with eyes and black hair and a monkey's face,
+  the town gone; against the same painting at 512 px (`"final"`) PROBE512.
+- At 512 px, benchmarks/nst_gallery.py (both recipes side by side, RESULTS.md) GALLERY.
+
+So every scale now takes its style targets from the style image at the output's final style size
+(`style_scale` x the output's long side): the coarse scales see the painting's texture statistics,
+not a thumbnail of its layout. It costs one forward pass of the larger style image per scale (well
+under a second); the iterations run on the same small images as before. Alternatives measured:
+ALTERNATIVES.
 """
 
 from __future__ import annotations
@@ -39,8 +65,13 @@ class Scale:
 
 
 def style_long_side(image: ImageConfig, scale_shape: tuple[int, int], final_shape: tuple[int, int]) -> int:
-    """The style image's long side at a scale whose image is `scale_shape` (the output is `final_shape`)."""
-    return max(16, round(image.style_scale * max(scale_shape)))
+    """The style image's long side at a scale whose image is `scale_shape` (the output is `final_shape`).
+
+    `image.coarse_style = "final"`: style_scale x the output's long side at every scale (see the module
+    docstring); `"shrink"`: style_scale x this scale's long side.
+    """
+    shape = final_shape if image.coarse_style == "final" else scale_shape
+    return max(16, round(image.style_scale * max(shape)))
 
 
 def plan_scales(shape: tuple[int, int], config: NSTConfig, min_side: int = 16) -> list[Scale]:
