@@ -26,7 +26,7 @@ results made from them are shown.
 Usage:
     python benchmarks/nst_gallery.py --config configs/nst/default.toml --config configs/nst/fast.toml \\
         --out runs/gallery [--pairs tubingen:starry_night,boston:shipwreck] [--size 512] [--preserve-colors]
-    (stopped? the same command again continues)
+    (stopped? the same command again continues; add --report-only for the table and sheet of what is done)
 Validation on tiny settings (writes nothing beside RESULTS.md):
     python benchmarks/nst_gallery.py --size 64 --eval-size 64 --weights none --pairs tubingen:shipwreck \\
         --set optimizer.iterations=[2] --out /tmp/g --no-write
@@ -197,7 +197,9 @@ def contact_sheet(rows: list[dict], columns: list[str], path: Path, height: int 
         content = cell(row["content"])
         hidden = NOT_BUNDLED.get(row["style_name"])
         style = cell(None, round(height * 3 / 4), hidden) if hidden else cell(row["style"])
-        results = [cell(row["images"].get(c), content.width) for c in columns]
+        found = {c: p for c, p in row["images"].items() if p is not None and Path(p).is_file()}
+        results = [cell(found.get(c), content.width, "none" if row["images"].get(c) is None else "not run")
+                   for c in columns]  # fmt: skip
         grid.append((row["label"], [content, style, *results]))
     widths = [max(r[1][i].width for r in grid) for i in range(2 + len(columns))]
     sheet = Image.new("RGB", (sum(widths) + pad * (len(widths) + 1), label_h + len(grid) * (height + label_h + pad)),
@@ -240,6 +242,28 @@ def table(records: dict, pairs, names: list[str], reference: dict) -> list[str]:
     return lines
 
 
+def comparisons(records: dict, pairs, names: list[str], reference: dict) -> list[str]:
+    """Sentences comparing the first config with the second (distance ratios) and each with neural-style (SWD)."""
+    lines = []
+    if len(names) >= 2:
+        a, b = names[:2]
+        for c, s in pairs:
+            if (c, s, a) in records and (c, s, b) in records:
+                x, y = records[(c, s, a)]["scores"], records[(c, s, b)]["scores"]
+                lines.append(
+                    f"{c} x {s}: {a} / {b} style distance {x['style_distance'] / y['style_distance']:.2f}, content "
+                    f"distance {x['content_distance'] / y['content_distance']:.2f}, SWD {x['swd'] / y['swd']:.2f}."
+                )
+    for c, s in pairs:
+        if (c, s) in reference:
+            ref = reference[(c, s)]["swd"]
+            done = [n for n in names if (c, s, n) in records]
+            if done:
+                lines.append(f"{c} x {s}: SWD / neural-style's " + ", ".join(
+                    f"{n} {records[(c, s, n)]['scores']['swd'] / ref:.2f}" for n in done) + ".")  # fmt: skip
+    return lines
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python benchmarks/nst_gallery.py", description=__doc__.splitlines()[0])
     p.add_argument("--config", action="append", metavar="PATH", help="a config file (repeat; default: "
@@ -262,6 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--out", metavar="DIR", required=True, help="work folder; the same --out again resumes")
     p.add_argument("--sheet", metavar="FILE", help="contact sheet JPEG (default: benchmarks/nst_gallery[_colors].jpg)")
     p.add_argument("--no-write", action="store_true", help="write neither RESULTS.md nor the default sheet")
+    p.add_argument("--report-only", action="store_true", help="run nothing: the table and sheet of what OUT holds")
     args = p.parse_args(argv)
     pairs = parse_pairs(args.pairs)
     images, reference_dir = Path(args.images), Path(args.reference)
@@ -309,6 +334,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             reference[(content, style)] = json.loads(ref_json.read_text())["scores"]
         for name, config in configs.items():
             done = folder / f"{name}.json"
+            if not done.exists() and args.report_only:
+                continue
             if not done.exists():
                 print(f"nst_gallery: {content} x {style}, {name} ...", file=sys.stderr, flush=True)
                 run = run_one(content_path, style_path, config, extractors[(config.loss.layers, config.loss.pooling)])
@@ -339,6 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ]
             ratio_lines.append(f"Wall time {first} / {other} per pair: "
                                + ", ".join(f"{c} x {s} {r:.2f}" for (c, s), r in zip(shared, ratios)) + ".")  # fmt: skip
+    ratio_lines += comparisons(records, pairs, names, reference)
     lines = [
         f"## Style transfer gallery{' (--preserve-colors)' if args.preserve_colors else ''} (`benchmarks/nst_gallery.py`)",
         "",
@@ -352,7 +380,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         *table(records, pairs, names, reference),
         "",
-        *ratio_lines,
+        *(f"- {line}" for line in ratio_lines),
+        "",
         f"Contact sheet: `{_short(str(sheet_path)) if sheet_path else out / 'sheet.jpg'}`. "
         f"Run {time.strftime('%Y-%m-%d')}.",
     ]

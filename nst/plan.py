@@ -21,16 +21,19 @@ pooling; AMD EPYC, 2 cores):
   parts, each of which covers a sixteenth of the picture: a face, a monkey, a boat. At 512 px the
   same painting has 640-800 `block5_conv1` positions and needs 97-141 directions for 90% of the
   trace: no 48 vectors can reproduce it, so the output can only match its statistics (the texture).
-- Measured directly: the 128 px first scale alone (100 L-BFGS iterations from the Tuebingen photo)
-  against frida_kahlo at 128 px turns into two faces with eyes and black hair and a monkey's face,
-  the town gone; against the same painting at 512 px (`"final"`) PROBE512.
+- Measured directly on the first scale alone (the 128 px Tuebingen photo, 100 L-BFGS iterations,
+  `configs/nst/fast.toml`'s losses), looked at side by side: against frida_kahlo shrunk to 128 px it
+  turns into two faces with eyes and black hair, the town gone; against the same painting at 512 px
+  the town stays (roofs, the tower, the river bank) in the painting's greens, leaves and colours,
+  with no face.
 - At 512 px, benchmarks/nst_gallery.py (both recipes side by side, RESULTS.md) GALLERY.
 
 So every scale now takes its style targets from the style image at the output's final style size
 (`style_scale` x the output's long side): the coarse scales see the painting's texture statistics,
 not a thumbnail of its layout. It costs one forward pass of the larger style image per scale (well
-under a second); the iterations run on the same small images as before. Alternatives measured:
-ALTERNATIVES.
+under a second); the iterations run on the same small images as before. Alternatives measured on
+the same first scale: the 128 px painting with `block4_conv1` and `block5_conv1` weighted 0.1 brings
+the roofs and the tower back but still paints a face (eyes and hair) at the left; FEWER.
 """
 
 from __future__ import annotations
