@@ -16,9 +16,9 @@ pooling; AMD EPYC, 2 cores):
 - A Gram matrix is a sum over positions, so its rank is at most the number of positions. At 128 px a
   painting gives `block5_conv1` 40-48 positions (1/16 of the side each way), and 90% of that Gram
   matrix's trace lies in 16-22 eigen-directions (starry_night, the_scream, shipwreck, frida_kahlo);
-  the 128 px output has 48 positions there as well. The cheapest way to match such a target is to
-  give the output's positions the painting's own 48 feature vectors, i.e. to copy the painting's
-  parts, each of which covers a sixteenth of the picture: a face, a monkey, a boat. At 512 px the
+  the 128 px output has 48 positions there as well. It can then match the target exactly by giving
+  its positions the painting's own 48 feature vectors, i.e. by copying the painting's parts, each a
+  sixteenth of the picture across: a face, a monkey. At 512 px the
   same painting has 640-800 `block5_conv1` positions and needs 97-141 directions for 90% of the
   trace: no 48 vectors can reproduce it, so the output can only match its statistics (the texture).
 - Measured directly on the first scale alone (the 128 px Tuebingen photo, 100 L-BFGS iterations,
@@ -33,7 +33,9 @@ So every scale now takes its style targets from the style image at the output's 
 not a thumbnail of its layout. It costs one forward pass of the larger style image per scale (well
 under a second); the iterations run on the same small images as before. Alternatives measured on
 the same first scale: the 128 px painting with `block4_conv1` and `block5_conv1` weighted 0.1 brings
-the roofs and the tower back but still paints a face (eyes and hair) at the left; FEWER.
+the roofs and the tower back but still paints a face (eyes and hair) at the left; fewer first-scale
+iterations do not help either: after 25 of the 100 the faces are already there, while with the
+512 px painting the town is.
 """
 
 from __future__ import annotations
