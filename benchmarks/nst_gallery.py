@@ -364,6 +364,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             ratios = [
                 records[(c, s, first)]["wall_seconds"] / records[(c, s, other)]["wall_seconds"] for c, s in shared
             ]
+            cpu = [records[(c, s, first)]["cpu_seconds"] / records[(c, s, other)]["cpu_seconds"] for c, s in shared]
+            ratio_lines.append(f"CPU time {first} / {other} per pair (less sensitive to the load than wall time): "
+                               + ", ".join(f"{c} x {s} {r:.2f}" for (c, s), r in zip(shared, cpu)) + ".")  # fmt: skip
             ratio_lines.append(f"Wall time {first} / {other} per pair: "
                                + ", ".join(f"{c} x {s} {r:.2f}" for (c, s), r in zip(shared, ratios)) + ".")  # fmt: skip
     ratio_lines += comparisons(records, pairs, names, reference)
