@@ -85,7 +85,7 @@ class NstFiles:
     SOURCES = "sources.json"  # in INPUTS_DIR: {"content": path, "styles": [paths]} as the user gave them
     FRAMES_DIR = "frames"  # frames/NNNNNN.png, named by global step
     STATE = "state.npz"  # the resumable state (`nst.records.Checkpoint`)
-    LOSSES_CSV = "losses.csv"  # one row per iteration (`nst.transfer.LOSSES_COLUMNS`)
+    LOSSES_CSV = "losses.csv"  # one row per iteration (`nst.runfiles.LOSSES_COLUMNS`)
     LOSSES_PNG = "losses.png"  # the loss curves
     CURRENT = "current.png"  # the image when a run is stopped by a signal
     FINAL = "final.png"  # the result

@@ -162,14 +162,14 @@ def gan_losses(history: Sequence[dict], path, discriminator_note: str) -> Path:
 
 
 def nst_losses(rows: Sequence[dict], path, scale_label) -> Path:
-    """The weighted loss terms per iteration on a log scale (`nst.transfer.loss_panel`), each scale's start named.
+    """The weighted loss terms per iteration on a log scale (`nst.runfiles.loss_panel`), each scale's start named.
 
     Args:
         rows: `losses.csv` rows (step, scale counted from 1, height, width, content, style, tv, total).
         path: the PNG.
         scale_label: `scale_label(row) -> str`, the name of a row's scale (e.g. "scale 2 of 3, 256 px").
     """
-    from nst.transfer import loss_panel
+    from nst.runfiles import loss_panel
 
     panel = loss_panel(list(rows))
     # A zero (content at the first step, when the image starts as the photo) has no logarithm: not drawn.

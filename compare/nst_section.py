@@ -54,7 +54,7 @@ def starting_image(run: NstRun, shape: tuple[int, int]) -> tuple[np.ndarray, str
     from nst import colors
     from nst.config import NSTConfig
     from nst.images import load_image, resize
-    from nst.stylizer import _init_image, plan_scales  # the loop's own initialisation, not a copy of it
+    from nst.plan import init_image, plan_scales  # the loop's own initialisation, not a copy of it
     from nst.vgg import min_side
 
     config = load_config(NSTConfig, run.path / "config.toml")
@@ -68,7 +68,7 @@ def starting_image(run: NstRun, shape: tuple[int, int]) -> tuple[np.ndarray, str
         content = colors.luminance_image(content)
     first = scales[0].shape
     style = load_image(run.saved_styles[0], None, min_side=side)
-    image = _init_image(config, resize(content, first), resize(style, first), np.random.default_rng(config.seed))
+    image = init_image(config, resize(content, first), resize(style, first), np.random.default_rng(config.seed))
     what = {"content": "the content photo", "style": "the painting", "noise": "uniform noise",
             "mixed": f"the photo mixed with {config.init.noise_ratio:.0%} noise"}[config.init.kind]  # fmt: skip
     start = np.clip(np.rint(resize(np.clip(image, 0, 255), shape)), 0, 255).astype(np.uint8)

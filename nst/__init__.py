@@ -13,8 +13,11 @@ Gram matrices match one or more style images. Each module owns one thing:
 - `nst.losses`: Gram matrix, content, style and total-variation losses, with documented scales.
 - `nst.config`: the frozen `NSTConfig` dataclass (`configs/nst/*.toml` sit over it).
 - `nst.stylizer`: `stylize`, the optimization loop (no I/O; reports typed records to a callback).
+- `nst.plan`: the coarse-to-fine plan: each scale's size, iterations and style image size.
+- `nst.optimize`: the two optimizer loops of one scale (L-BFGS-B; Adam or SGD).
 - `nst.records`: the typed records the loop reports, its result and its resumable state.
 - `nst.transfer`: the command line, `python -m nst.transfer`.
+- `nst.runfiles`: a run directory's saved inputs, `losses.csv`, loss plot panel and progress GIF.
 
 `nst.stylize` (the function from `nst.stylizer`) is re-exported here lazily, so `import nst` (and
 `--help`) does not import TensorFlow. The loop's module is not named `stylize` because importing a

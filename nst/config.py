@@ -36,8 +36,12 @@ class ImageConfig:
         num_scales: coarse-to-fine scales; scale k of n has size `size / scale_ratio**(n-1-k)`.
         scale_ratio: size ratio of consecutive scales (2, or sqrt(2) = 1.4142 for gentler steps).
         min_scale_size: coarser scales whose long side would fall below this are skipped.
-        style_scale: the style image's long side relative to the output's, at every scale
-            (larger values transfer larger brush strokes).
+        style_scale: the style image's long side relative to the output's (larger values transfer
+            larger brush strokes).
+        coarse_style: where the coarser scales' style targets come from. `"final"`: the style image
+            at the size the last scale uses (style_scale x the output size) at every scale;
+            `"shrink"`: shrunk with each scale (style_scale x that scale's size), as before issue 14,
+            which copies objects of the style image into the result (see `nst.plan`).
         style_blend_weights: one weight per style image (normalized to sum 1); empty = equal.
         preserve_colors: `"none"`; `"luminance"`: transfer on luminance only and keep the content's
             chroma (YIQ), Gatys et al. 2016 "Preserving color in neural artistic style transfer";
@@ -50,6 +54,7 @@ class ImageConfig:
     scale_ratio: float = 2.0
     min_scale_size: int = 64
     style_scale: float = 1.0
+    coarse_style: Literal["final", "shrink"] = "final"
     style_blend_weights: tuple[float, ...] = ()
     preserve_colors: Literal["none", "luminance", "histogram"] = "none"
 

@@ -4,10 +4,9 @@ The loop does no I/O. It reports every iteration as an `nst.records.StepRecord` 
 returns an `nst.records.StylizeResult`; the caller (e.g. `nst.transfer`) prints and saves.
 
 Where this departs from the paper, and why:
-- Coarse to fine (as jcjohnson's multires scripts and crowsonkb's style-transfer-pytorch): the image
-  is optimized at increasing sizes (e.g. 128, 256, 512 px); the result of each scale, upsampled with
-  Lanczos, starts the next, and the targets are recomputed once per scale. Most iterations then run
-  on small images, which is what makes a 512 px result take minutes on a CPU.
+- Coarse to fine (`nst.plan`): the image is optimized at increasing sizes (e.g. 128, 256, 512 px);
+  the result of each scale, upsampled with Lanczos, starts the next, and the targets are recomputed
+  once per scale, the style's from the style image at the size the plan gives for that scale.
 - Losses are normalized so that the weights do not depend on the image size (`nst.losses`).
 - The optimized variable is the RGB image in [0, 255]; `preprocess` runs inside the graph. L-BFGS-B
   keeps the pixels in that box as bounds; Adam and SGD clip after each step.
@@ -16,7 +15,6 @@ Where this departs from the paper, and why:
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -26,67 +24,12 @@ import numpy as np
 from common.errors import ConfigError, InputError
 from nst import colors
 from nst.config import NSTConfig
-from nst.images import fit_long_side, load_image, resize
+from nst.images import load_image, resize
+from nst.optimize import run_first_order, run_lbfgs
+from nst.plan import Scale, init_image, plan_scales, style_shape
 from nst.records import Checkpoint, StepRecord, StylizeResult
 
 Callback = Callable[[StepRecord], None]
-
-_MAX_NONFINITE = 3
-
-
-@dataclasses.dataclass(frozen=True)
-class Scale:
-    """One scale of the coarse-to-fine schedule: its index, (height, width) and iteration count."""
-
-    index: int
-    shape: tuple[int, int]
-    iterations: int
-    first_step: int  # steps of the earlier scales
-
-
-def plan_scales(shape: tuple[int, int], config: NSTConfig, min_side: int = 16) -> list[Scale]:
-    """The coarse-to-fine schedule for a content image of `shape` (H, W).
-
-    Args:
-        shape: the content image's (height, width); only its aspect ratio matters.
-        config: `image.size`, `image.size_of`, `image.num_scales`, `image.scale_ratio`,
-            `image.min_scale_size` and `optimizer.iterations` are used.
-        min_side: the smallest side the feature extractor accepts.
-
-    Returns:
-        The scales, coarsest first; the last has the output's shape.
-
-    Raises:
-        ConfigError: the output would be too small for VGG19, or `optimizer.iterations` does not
-            have 1 or `image.num_scales` entries.
-    """
-    img, iterations = config.image, config.optimizer.iterations
-    height, width = shape
-    if img.size_of == "height":
-        final = (img.size, max(1, round(width * img.size / height)))
-    else:
-        final = fit_long_side(shape, img.size)
-    if min(final) < min_side:
-        raise ConfigError(
-            f"image.size {img.size} gives a {final[1]}x{final[0]} output; the VGG19 layers used need at "
-            f"least {min_side} px on each side; choose a larger --size"
-        )
-    n = img.num_scales
-    if len(iterations) not in (1, n):
-        raise ConfigError(
-            f"optimizer.iterations has {len(iterations)} entries; give one (used at every scale) or one "
-            f"per scale (image.num_scales = {n}), got {list(iterations)}"
-        )
-    per_scale = list(iterations) * n if len(iterations) == 1 else list(iterations)
-    scales, step = [], 0
-    for k in range(n):
-        factor = img.scale_ratio ** (n - 1 - k)
-        scale_shape = final if k == n - 1 else (max(1, round(final[0] / factor)), max(1, round(final[1] / factor)))
-        if k < n - 1 and (max(scale_shape) < img.min_scale_size or min(scale_shape) < min_side):
-            continue
-        scales.append(Scale(len(scales), scale_shape, per_scale[k], step))
-        step += per_scale[k]
-    return scales
 
 
 def stylize(
@@ -123,10 +66,12 @@ def stylize(
         WeightsError: no VGG19 weights could be loaded (only when `extractor` is None).
     """
     from nst.objective import Objective
+    from nst.vgg import min_side
 
     config = config or NSTConfig()
-    styles = _style_list(style, config)
     content = _as_image(content, config.image.size)
+    planned = plan_scales(content.shape[:2], config, min_side(config.loss.layers))
+    styles = _style_list(style, max(s.style_side for s in planned))  # paths: loaded at the largest size used
     if extractor is None:
         from nst.vgg import FeatureExtractor
         from nst.weights import load_vgg19, resolve_weights
@@ -170,13 +115,10 @@ def stylize(
     stopped = False
 
     for scale in scales[start_scale:]:
-        style_side = max(16, round(config.image.style_scale * max(scale.shape)))
-        scaled_styles = [
-            resize(s, _fit_min_side(fit_long_side(s.shape[:2], style_side), extractor.min_side)) for s in styles
-        ]
+        scaled_styles = [resize(s, style_shape(s.shape[:2], scale.style_side, extractor.min_side)) for s in styles]
         objective.set_targets(resize(work_content, scale.shape), scaled_styles, blend)
         if image is None:
-            image = _init_image(config, resize(work_content, scale.shape), scaled_styles[0], rng)
+            image = init_image(config, resize(work_content, scale.shape), scaled_styles[0], rng)
         elif image.shape[:2] != scale.shape:
             image = np.clip(resize(image, scale.shape), 0, 255)
             start_iteration, opt_state = 0, None
@@ -212,7 +154,7 @@ def stylize(
                 record = dataclasses.replace(record, image=to_output(pixels), checkpoint=checkpoint)
             callback(record)
 
-        run = _run_lbfgs if config.optimizer.name == "lbfgs" else _run_first_order
+        run = run_lbfgs if config.optimizer.name == "lbfgs" else run_first_order
         outcome = run(
             objective,
             image,
@@ -237,180 +179,6 @@ def stylize(
     return StylizeResult(to_output(image), tuple(history), True, None, tuple(messages))
 
 
-# --- the two optimizer loops ---------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class _Outcome:
-    image: np.ndarray
-    iteration: int
-    stopped: bool
-    optimizer: dict
-    lr_factor: float
-    messages: list
-
-
-class _NonFinite(Exception):
-    pass
-
-
-def _terms(values: dict) -> dict:
-    return {k: float(v) for k, v in values.items()}
-
-
-def _run_lbfgs(objective, image, start, scale, config, report, should_stop, opt_state, lr_factor) -> _Outcome:
-    """scipy's L-BFGS-B on the flattened pixels with the box [0, 255] as bounds (scipy's default
-    line search; tolerances set to 0 so that only the iteration count ends a scale).
-
-    scipy does not expose its curvature pairs, so a resumed run (or a restart after a line search
-    failure) starts a fresh L-BFGS memory from the current pixels.
-    """
-    import scipy.optimize
-
-    shape = (1, *image.shape)
-    # Normalized losses are means over pixels: O(1) values whose gradients are O(1 / (H * W)) per
-    # pixel (1e-6 at 256 px). L-BFGS-B's line search and stopping tests have absolute thresholds
-    # that stall on such gradients, so it minimizes the loss times H * W (the per-pixel sum).
-    factor = float(image.shape[0] * image.shape[1]) if config.loss.normalize else 1.0
-    evaluations: list = []  # the last few (x, terms), to report an iterate's terms without re-evaluating
-    state = {"iteration": start, "x": np.asarray(image, np.float64).ravel().copy(), "stop": False}
-    messages: list[str] = []
-
-    def fun(x):
-        total, terms, grad = objective(x.reshape(shape).astype(np.float32))
-        total, grad = float(total) * factor, grad.numpy().astype(np.float64).ravel() * factor
-        if not (math.isfinite(total) and np.isfinite(grad).all()):
-            raise _NonFinite(total)
-        evaluations.append((x.copy(), _terms(terms)))
-        del evaluations[:-4]
-        return total, grad
-
-    def terms_at(x):
-        for seen, terms in reversed(evaluations):
-            if np.array_equal(seen, x):
-                return terms
-        fun(x)
-        return evaluations[-1][1]
-
-    def callback(intermediate_result):
-        x = np.array(intermediate_result.x, np.float64)
-        state["iteration"] += 1
-        state["x"] = x
-        report(
-            state["iteration"],
-            terms_at(x),
-            lambda: x.reshape(image.shape).astype(np.float32),
-            lambda: {"optimizer": {}, "lr_factor": lr_factor},
-        )
-        if should_stop():
-            state["stop"] = True
-            raise StopIteration
-        if state["iteration"] >= scale.iterations:
-            raise StopIteration
-
-    restarts = 0
-    while state["iteration"] < scale.iterations and not state["stop"]:
-        before = state["iteration"]
-        remaining = scale.iterations - before
-        try:
-            scipy.optimize.minimize(
-                fun,
-                state["x"],
-                jac=True,
-                method="L-BFGS-B",
-                bounds=scipy.optimize.Bounds(0.0, 255.0),
-                callback=callback,
-                options={
-                    "maxiter": remaining,
-                    "maxfun": 2 * remaining + 20,
-                    "maxcor": config.optimizer.lbfgs_memory,
-                    "ftol": 0.0,
-                    "gtol": 0.0,
-                },
-            )
-        except _NonFinite as e:
-            message = (
-                f"non-finite loss ({e.args[0]}) at scale {scale.index + 1} iteration {state['iteration'] + 1}; "
-                f"restored the last good image and stopped (lower the loss weights or check the inputs)"
-            )
-            messages.append(message)
-            return _Outcome(
-                state["x"].reshape(image.shape).astype(np.float32), state["iteration"], True, {}, lr_factor, messages
-            )
-        if state["iteration"] == before:
-            restarts += 1
-            if restarts >= 2:
-                break  # converged (or the line search cannot progress): this scale is done
-    return _Outcome(
-        state["x"].reshape(image.shape).astype(np.float32), state["iteration"], state["stop"], {}, lr_factor, messages
-    )
-
-
-def _run_first_order(objective, image, start, scale, config, report, should_stop, opt_state, lr_factor) -> _Outcome:
-    """Adam or SGD (Keras optimizers) with exponential learning-rate decay, pixels clipped to [0, 255]."""
-    import keras
-    import tensorflow as tf
-
-    cfg = config.optimizer
-    pixels = tf.Variable(np.asarray(image, np.float32)[None], name="pixels")
-    if cfg.name == "adam":
-        optimizer = keras.optimizers.Adam(cfg.learning_rate, beta_1=cfg.beta_1, beta_2=cfg.beta_2, epsilon=cfg.epsilon)
-    else:
-        optimizer = keras.optimizers.SGD(cfg.learning_rate)
-    optimizer.build([pixels])
-    if opt_state:
-        for variable, value in zip(optimizer.variables, opt_state.values()):
-            variable.assign(value)
-    schedule = keras.optimizers.schedules.ExponentialDecay(cfg.learning_rate, cfg.decay_steps, cfg.decay_rate)
-    messages: list[str] = []
-    nonfinite = 0
-
-    def optimizer_state():
-        return {"optimizer": {v.path: v.numpy() for v in optimizer.variables}, "lr_factor": lr_factor}
-
-    iteration = start
-    while iteration < scale.iterations:
-        optimizer.learning_rate = float(schedule(iteration)) * lr_factor
-        total, terms, grad = objective(pixels)
-        if not (math.isfinite(float(total)) and bool(tf.reduce_all(tf.math.is_finite(grad)))):
-            nonfinite += 1
-            if nonfinite > _MAX_NONFINITE:
-                messages.append(
-                    f"non-finite loss again at scale {scale.index + 1} iteration {iteration + 1}; "
-                    f"stopped with the last good image (lower the weights or the learning rate)"
-                )
-                return _Outcome(pixels.numpy()[0], iteration, True, optimizer_state()["optimizer"], lr_factor, messages)
-            lr_factor *= 0.1
-            messages.append(
-                f"non-finite loss at scale {scale.index + 1} iteration {iteration + 1}; kept the last good "
-                f"image and lowered the learning rate 10x (now x{lr_factor:g})"
-            )
-            continue  # the pixels were not changed by the failed step
-        if cfg.name == "sgd" and config.loss.normalize:
-            # Normalized losses are means over pixels, so their gradient shrinks as 1 / (H * W);
-            # SGD (unlike Adam and L-BFGS) is not invariant to that, and would need a new learning
-            # rate at every size. Stepping along the gradient of the per-pixel sum keeps it fixed.
-            grad = grad * float(scale.shape[0] * scale.shape[1])
-        optimizer.apply_gradients([(grad, pixels)])
-        if cfg.clip:
-            pixels.assign(tf.clip_by_value(pixels, 0.0, 255.0))
-        if not bool(tf.reduce_all(tf.math.is_finite(pixels))):  # an overflowing step: undo it
-            pixels.assign(np.asarray(image, np.float32)[None])
-        image = pixels.numpy()[0]
-        iteration += 1
-        report(
-            iteration,
-            _terms(terms),
-            lambda: image.copy(),  # noqa: B023 - called at once, inside this iteration
-            optimizer_state,
-            messages[-1] if nonfinite and messages else None,
-        )
-        nonfinite = 0
-        if should_stop():
-            return _Outcome(image, iteration, True, optimizer_state()["optimizer"], lr_factor, messages)
-    return _Outcome(pixels.numpy()[0], iteration, False, {}, lr_factor, messages)
-
-
 # --- helpers -------------------------------------------------------------------------------------
 
 
@@ -425,10 +193,10 @@ def _as_image(image, size: int) -> np.ndarray:
     return array
 
 
-def _style_list(style, config: NSTConfig) -> list[np.ndarray]:
+def _style_list(style, size: int) -> list[np.ndarray]:
     if isinstance(style, (str, os.PathLike)) or (isinstance(style, np.ndarray) and style.ndim == 3):
         style = [style]
-    styles = [_as_image(s, config.image.size) for s in style]
+    styles = [_as_image(s, size) for s in style]
     if not styles:
         raise InputError("no style image given")
     return styles
@@ -444,13 +212,6 @@ def _blend_weights(weights: Sequence[float], count: int) -> list[float]:
         )
     total = float(sum(weights))
     return [w / total for w in weights]
-
-
-def _fit_min_side(shape: tuple[int, int], min_side: int) -> tuple[int, int]:
-    if min(shape) >= min_side:
-        return shape
-    factor = min_side / min(shape)
-    return max(min_side, round(shape[0] * factor)), max(min_side, round(shape[1] * factor))
 
 
 def _check_extractor(extractor, config: NSTConfig) -> None:
@@ -470,16 +231,3 @@ def _check_resume(resume: Checkpoint, scales: list[Scale]) -> None:
             f"not fit this run's scales ({', '.join(f'{s.shape[1]}x{s.shape[0]}' for s in scales)}); resume with the "
             f"run's own config and images"
         )
-
-
-def _init_image(config: NSTConfig, content: np.ndarray, style: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    kind = config.init.kind
-    if kind == "content":
-        return content.copy()
-    if kind == "style":
-        return resize(style, content.shape[:2])
-    noise = rng.uniform(0.0, 255.0, size=content.shape).astype(np.float32)
-    if kind == "noise":
-        return noise
-    ratio = config.init.noise_ratio
-    return ((1.0 - ratio) * content + ratio * noise).astype(np.float32)

@@ -24,8 +24,6 @@ prints how to resume; `kill -9` leaves the last saved state (at most `--save-eve
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import resource
 import sys
@@ -33,22 +31,18 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
-
-from common.atomic import write_json, write_text
 from common.cli import ArgumentParser, add_config_arguments, resolve_resume, run_cli
 from common.config import load_config, save_config
 from common.errors import ConfigError, InputError, OutputError, TrainingError
 from common.faults import reporting_faults
-from common.images import evenly_spaced, save_gif
-from common.plots import Panel, plot_panels
+from common.plots import plot_panels
 from common.rundir import create_run_dir
 from common.runformat import NstFiles, NstScale, NstSummary
 from common.stop import StopFlag
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 from common.writes import check_writable
 from nst.config import NSTConfig
-from nst.records import LOSS_NAMES
+from nst.runfiles import loss_panel, loss_rows, save_inputs, saved_inputs, write_gif, write_losses_csv
 
 PROG = "nst.transfer"
 
@@ -119,7 +113,7 @@ def _run(args) -> int:
         overrides = {"weights": args.weights} if args.weights else {}
         config = load_config(NSTConfig, run_dir / NstFiles.CONFIG, values=overrides)
         _check_repeated_flags(args, run_dir, config)
-        content_path, style_paths = _saved_inputs(run_dir)
+        content_path, style_paths = saved_inputs(run_dir)
     else:
         config = load_config(NSTConfig, args.config, args.overrides, _flag_values(args))
         content_path, style_paths = _input_paths(args)
@@ -127,17 +121,18 @@ def _run(args) -> int:
     side = min_side(config.loss.layers)
     load_size = None if config.image.size_of == "height" else config.image.size
     content = load_image(content_path, load_size, min_side=side)
-    style_size = max(side, round(config.image.style_scale * config.image.size))
+    from nst.plan import plan_scales
+
+    scales = plan_scales(content.shape[:2], config, side)  # ConfigError now rather than after loading VGG19
+    style_size = max(side, *(s.style_side for s in scales))  # the largest the plan asks for
     styles = [load_image(p, style_size, min_side=side) for p in style_paths]
     if config.image.style_blend_weights and len(config.image.style_blend_weights) != len(styles):
         raise ConfigError(
             f"--style-weights has {len(config.image.style_blend_weights)} values for {len(styles)} "
             f"style images; give one per style image"
         )
-    from nst.stylizer import plan_scales
     from nst.weights import resolve_weights
 
-    scales = plan_scales(content.shape[:2], config, side)  # ConfigError now rather than after loading VGG19
     source = resolve_weights(config.weights)
     output = _check_output_file(args.output)
     if args.out is not None and not args.resume:
@@ -150,7 +145,7 @@ def _run(args) -> int:
     extractor = FeatureExtractor(vgg, config.loss.layers, config.loss.pooling)
     if not args.resume:
         run_dir = create_run_dir(args.out, "nst")
-        _save_inputs(run_dir, content, styles, content_path, style_paths)
+        save_inputs(run_dir, content, styles, content_path, style_paths)
         save_config(config, run_dir / NstFiles.CONFIG)
     # A full disk, a vanished or read-only folder, or exhausted memory ends the run as one line; the
     # last saved state stays whole (common.faults).
@@ -218,13 +213,13 @@ def _stylize_into(
         if record.checkpoint is not None:
             record.checkpoint.save(state_path)
             saved["step"] = record.step
-            _write_losses_csv(run_dir / NstFiles.LOSSES_CSV, record.checkpoint.history)
+            write_losses_csv(run_dir / NstFiles.LOSSES_CSV, record.checkpoint.history)
 
     with stop.installed():
         result = stylize(content, styles, config, on_record, extractor, resume=checkpoint, should_stop=stop)
     print(file=sys.stdout, flush=True)
     history = result.history
-    _write_losses_csv(run_dir / NstFiles.LOSSES_CSV, history)
+    write_losses_csv(run_dir / NstFiles.LOSSES_CSV, history)
     if stop.signal is not None and not result.completed:
         result.checkpoint.save(state_path)
         save_image(run_dir / NstFiles.CURRENT, result.image)
@@ -239,7 +234,7 @@ def _stylize_into(
     if output is not None:
         save_image(output, result.image)
     plot_panels([loss_panel(loss_rows(history))], run_dir / NstFiles.LOSSES_PNG, width=8, height=4)
-    _write_gif(run_dir / NstFiles.GIF, frames, result.image.shape[:2])
+    write_gif(run_dir / NstFiles.GIF, frames, result.image.shape[:2])
     final = history[-1] if history else None
     seconds = round(final.seconds, 2) if final else 0.0  # all invocations, VGG19 loading excluded
     height, width = result.image.shape[:2]
@@ -342,28 +337,6 @@ def _input_paths(args) -> tuple[Path, list[Path]]:
     return images[0], images[1:]
 
 
-def _save_inputs(run_dir, content, styles, content_path, style_paths) -> None:
-    from nst.images import save_image
-
-    inputs = run_dir / NstFiles.INPUTS_DIR
-    inputs.mkdir(exist_ok=True)
-    save_image(inputs / NstFiles.CONTENT, content)
-    for i, style in enumerate(styles, 1):
-        save_image(inputs / NstFiles.style(i), style)
-    write_json(inputs / NstFiles.SOURCES, {"content": str(content_path), "styles": [str(p) for p in style_paths]})
-
-
-def _saved_inputs(run_dir: Path) -> tuple[Path, list[Path]]:
-    inputs = run_dir / NstFiles.INPUTS_DIR
-    styles = sorted(inputs.glob(NstFiles.STYLE_GLOB), key=lambda p: int(p.stem.split("-")[1]))
-    if not (inputs / NstFiles.CONTENT).is_file() or not styles:
-        raise InputError(
-            f"--resume: {run_dir} lacks its saved input images "
-            f"({NstFiles.INPUTS_DIR}/{NstFiles.CONTENT}, {NstFiles.INPUTS_DIR}/{NstFiles.style(1)})"
-        )
-    return inputs / NstFiles.CONTENT, styles
-
-
 def _check_output_file(output) -> Path | None:
     if output is None:
         return None
@@ -380,56 +353,6 @@ def _check_output_file(output) -> Path | None:
         raise OutputError(f"-o {path}: folder {path.parent} does not exist")
     check_writable(path.parent, f"-o {path}: its folder")
     return path
-
-
-# --- outputs -------------------------------------------------------------------------------------
-
-LOSSES_COLUMNS = ("step", "scale", "height", "width", "iteration", "content", "style", "tv", "total", "seconds")
-"""The columns of `losses.csv`, one row per iteration."""
-
-
-def loss_rows(history) -> list[dict]:
-    """`StepRecord`s as `losses.csv` rows (dicts keyed by `LOSSES_COLUMNS`); scales counted from 1, as everywhere."""
-    return [{"step": r.step, "scale": r.scale + 1, "height": r.shape[0], "width": r.shape[1], "iteration": r.iteration,
-             **r.losses, "seconds": r.seconds} for r in history]  # fmt: skip
-
-
-def loss_panel(rows) -> Panel:
-    """The weighted loss terms per iteration (log scale), a dashed line at each scale change (`common.plots`).
-
-    Args:
-        rows: `losses.csv` rows (`loss_rows`, or the file read back), in step order.
-    """
-    steps = [r["step"] for r in rows]
-    series = {k: [r[k] for r in rows] for k in ("total", "content", "style", "tv") if rows and k in rows[0]}
-    marks = [(b["step"] - 0.5, f"{int(b['width'])}x{int(b['height'])}")
-             for a, b in zip(rows, rows[1:]) if a["scale"] != b["scale"]]  # fmt: skip
-    return Panel(steps, series, "iteration (all scales; dashed: the next, finer scale)", "weighted loss",
-                 "style transfer losses (one image optimized)", log=True, emphasize="total", marks=marks)  # fmt: skip
-
-
-def _write_losses_csv(path: Path, history) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(LOSSES_COLUMNS)
-    for r in loss_rows(history):
-        writer.writerow([f"{r[k]:.6g}" if k in LOSS_NAMES else f"{r[k]:.2f}" if k == "seconds" else r[k]
-                         for k in LOSSES_COLUMNS])  # fmt: skip
-    write_text(path, buffer.getvalue())
-
-
-def _write_gif(path: Path, frames_dir: Path, shape, max_frames: int = 60) -> None:
-    """`progress.gif`: at most `max_frames` of the frames, evenly spaced, each resized to `shape`."""
-    from PIL import Image
-
-    files = sorted(frames_dir.glob("*.png"))
-    if not files:
-        return
-    images = []
-    for i in evenly_spaced(len(files), max_frames):
-        with Image.open(files[i]) as im:
-            images.append(np.asarray(im.convert("RGB").resize((shape[1], shape[0]), Image.LANCZOS)))
-    save_gif(images, path, frame_ms=120)
 
 
 def _show_notice(message, category, filename, lineno, file=None, line=None):
