@@ -243,7 +243,10 @@ def rankings_at_equal_time(rows: list[dict], floor_fid: float) -> dict:
         at = [r for r in rows if r["comparison"] == "equal wall time" and r["checkpoint"] == c]
         fair = {r["recipe"]: r["metrics"]["generated"]["fid"] for r in at
                 if r["seconds"] <= (1 + OVER_BUDGET) * r["budget_seconds"]}  # fmt: skip
-        out[c] = (rank(fair, True, fid_margin(min(fair.values()), floor_fid)), [r for r in at if r["recipe"] not in fair])
+        out[c] = (
+            rank(fair, True, fid_margin(min(fair.values()), floor_fid)),
+            [r for r in at if r["recipe"] not in fair],
+        )
     return out
 
 
@@ -269,7 +272,9 @@ def verdict_line(rows: list[dict], floor_fid: float) -> str:
         skipped = ", ".join(f"`{r['recipe']}` ({r['seconds']:.0f} s, FID {r['metrics']['generated']['fid']:.2f})"
                             for r in over)  # fmt: skip
         item8 += f" Not ranked, for training more than {OVER_BUDGET:.0%} longer than the budget: {skipped}."
-    each = "; ".join(f"{plural(c, 'epoch')}: " + " = ".join(f"`{n}`" for n in r.leaders) for c, (r, _) in rankings.items())
+    each = "; ".join(
+        f"{plural(c, 'epoch')}: " + " = ".join(f"`{n}`" for n in r.leaders) for c, (r, _) in rankings.items()
+    )
     return f"{head} {item8} Lowest FID (with ties) at the budget of each checkpoint: {each}."
 
 
@@ -315,7 +320,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     series = []
     for name in trainers:  # every measured epoch of the recipe, in order
-        points = sorted({(r["epoch"], r["seconds"], r["metrics"]["generated"]["fid"]) for r in rows if r["recipe"] == name})
+        points = sorted(
+            {(r["epoch"], r["seconds"], r["metrics"]["generated"]["fid"]) for r in rows if r["recipe"] == name}
+        )
         series.append((name, [s for _, s, _ in points], [f for _, _, f in points]))
     figure = figures.fid_against_time(series, out / FIGURE)
     if not args.no_write:

@@ -101,4 +101,6 @@ def test_a_recipe_that_trained_well_past_the_budget_is_shown_but_not_ranked():
     rows = _equal_time_rows({"default": 5.0, "kerasio_wgan_gp": 2.0, "seed": 30.0}, {"kerasio_wgan_gp": 4800.0})
     line = gan_recipes.verdict_line(rows, floor_fid=0.12)
     assert line.startswith("**Lowest FID at equal wall time: `default` (5.00)**")
-    assert "Not ranked, for training more than 10% longer than the budget" in line and "`kerasio_wgan_gp` (4800 s" in line
+    assert (
+        "Not ranked, for training more than 10% longer than the budget" in line and "`kerasio_wgan_gp` (4800 s" in line
+    )
