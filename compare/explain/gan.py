@@ -19,8 +19,8 @@ GAN_SUMMARY = {
     "over thousands of generator steps: " + TRAIN_LONGER + ".",
     "partly_learned": "The GAN **has partly learned the distribution** ({gan_reason}). Its generator saw "
     "{gan_images_seen} training images ({gan_training_images} distinct ones, {gan_epochs}) in {gan_train_time}; its "
-    "{gan_generator_params} weights make recognizable clothing in {gan_time_per_image} per image, but its samples are "
-    "still further from the data than a perfect copy of only three kinds of clothing would be: " + TRAIN_LONGER + ".",
+    "{gan_generator_params} weights make recognizable clothing in {gan_time_per_image} per image, but by the "
+    "measure in brackets it has not covered the whole distribution yet: " + TRAIN_LONGER + ".",
     "collapsed": "The GAN **collapsed onto a few kinds of clothing** ({gan_reason}): its samples pile into "
     "{gan_top_class} ({gan_top_fraction} of them). It learned part of the distribution, not all of "
     "it; a longer run, a lower learning rate or the generator's EMA (the default config) usually "
