@@ -150,9 +150,10 @@ def sample_grid(generator, seed: int) -> tuple:
     """(the grid picture, whether it is a conditional run's): 64 samples in 8 columns; a conditional
     generator: one row per class, 8 samples each."""
     from gan import sample as gan_sample
+    from gan.classes import class_grid
 
     if gan_sample.is_conditional(generator):
-        return F.tile(gan_sample.class_grid(generator, 8, seed), 8), True
+        return F.tile(class_grid(generator, 8, seed), 8), True
     return F.tile(gan_sample.generate(generator, 64, seed), 8), False
 
 
