@@ -90,6 +90,29 @@ def read_only(folder: Path):
         subprocess.run(["umount", str(folder)], capture_output=True, check=False)
 
 
+class ReadOnlyLater:
+    """Makes `folder` read-only when called (a fault hook mid-run); `release()` is the user making it
+    writable again. `kind` is what `read_only` did ("read-only" or "permission denied"), None before."""
+
+    CAUSES = {"read-only": "the file system is read-only", "permission denied": "permission denied"}
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.kind = None
+        self._stack = contextlib.ExitStack()
+
+    def __call__(self) -> None:
+        self.kind = self._stack.enter_context(read_only(self.folder))
+
+    def release(self) -> None:
+        self._stack.close()
+
+    @property
+    def cause(self) -> str:
+        """The cause as the one-line error names it."""
+        return self.CAUSES[self.kind]
+
+
 class DiskBudget:
     """Simulates a disk that has `budget` bytes left for the files written under `folder`.
 

@@ -14,7 +14,7 @@ import os
 
 import keras
 import pytest
-from fault_support import DiskBudget, assert_stopped, fill, read_only, tmpfs
+from fault_support import DiskBudget, ReadOnlyLater, assert_stopped, fill, tmpfs
 from gan_support import TINY_MODEL, set_args, write_fake_fashion
 from PIL import Image
 
@@ -180,20 +180,14 @@ def test_the_run_folder_vanishing_between_two_saves_then_resume(data, tmp_path, 
 def test_the_run_folder_turning_read_only_between_two_saves_then_resume(data, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     run = tmp_path / "run"
-    stack = []
-
-    def lock():
-        guard = read_only(run)
-        stack.append((guard, guard.__enter__()))
-
+    lock = ReadOnlyLater(run)
     _after_epoch(monkeypatch, FAULT_AFTER, lock)
     try:
         code, err = _train(_args(data), capsys)
     finally:
-        for guard, _ in stack:
-            guard.__exit__(None, None, None)  # the user makes it writable again
-    assert stack, "the fault was injected"
-    cause = {"read-only": "the file system is read-only", "permission denied": "permission denied"}[stack[0][1]]
+        lock.release()  # the user makes it writable again
+    assert lock.kind is not None, "the fault was injected"
+    cause = lock.cause
     _assert_stopped(
         code, err, 3, f"cannot write {NEXT_GRID}: {cause}", KEPT, "then continue with: python -m gan.train --resume run"
     )

@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 import pytest
-from fault_support import DiskBudget, assert_stopped, read_only
+from fault_support import DiskBudget, ReadOnlyLater, assert_stopped
 from PIL import Image
 
 import nst.transfer
@@ -164,19 +164,13 @@ def test_the_run_folder_vanishing_between_two_saves_then_resume(uninterrupted, t
 def test_the_run_folder_turning_read_only_between_two_saves_then_resume(uninterrupted, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     run = tmp_path / "run"
-    stack = []
-
-    def lock():
-        guard = read_only(run)
-        stack.append((guard, guard.__enter__()))
-
+    lock = ReadOnlyLater(run)
     _after_saved_states(monkeypatch, 2, lock)
     try:
         code, err = _transfer([*ARGS, "--out", "run"], capsys)
     finally:
-        for guard, _ in stack:
-            guard.__exit__(None, None, None)
-    cause = {"read-only": "the file system is read-only", "permission denied": "permission denied"}[stack[0][1]]
+        lock.release()
+    cause = lock.cause
     _assert_stopped(code, err, 3, f"cannot write run/losses.csv: {cause}", KEPT, RESUME)
     _assert_kept(run)
     _assert_resumes_to_the_same_end(run, uninterrupted, capsys)
