@@ -148,6 +148,36 @@ def gan_quality(
     return out
 
 
+def starting_point(untrained: Mapping) -> str:
+    """One sentence on an untrained generator, the starting line: FID and recall, and precision where it means something.
+
+    An untrained generator draws nearly the same blur every time. Precision asks only whether each
+    sample falls inside some real image's k-nearest-neighbour ball, and the balls of unusual real
+    images are large, so samples that all sit in one spot can score a high precision (1.000 in
+    lesson 1's full run) at a recall of 0. Below `MIN_RECALL` the sentence says so instead of
+    quoting the precision as realism.
+
+    Args:
+        untrained: `compare.gan_metrics.evaluate_generator`'s dict for the untrained generator.
+
+    Returns:
+        The sentence.
+    """
+    from compare.gan_checks import MIN_RECALL
+
+    gen = untrained["generated"]
+    fid, precision, recall = gen["fid"], gen["precision"], gen["recall"]
+    line = f"The untrained generator (the starting line): FID {fid:.2f}, recall {recall:.3f}"
+    if recall >= MIN_RECALL:
+        return f"{line}, precision {precision:.3f}."
+    pixels = gen.get("pixels", {})
+    spread = f" (pixel std across samples {pixels['pixel_std']:.1f} gray levels)" if "pixel_std" in pixels else ""
+    return (
+        f"{line}; its precision ({precision:.3f}) is no sign of realism at a recall below {MIN_RECALL}: its samples "
+        f"sit close together{spread}, and a spot inside a few real images' neighbourhoods counts as realistic."
+    )
+
+
 def nst_scores(result: Mapping, content: Mapping, style: Mapping | None = None, name: str = "The result") -> list[str]:
     """Reads `compare.nst_metrics` scores of a stylized image against those of its inputs.
 

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import subprocess
 
+from gan_support import TINY_MODEL
+
 TINY_EVALUATOR = dict(train_limit=512, test_limit=500, epochs=1, widths=(8, 16), feature_units=32, batch_size=64)
 """An evaluator config small enough to train in seconds (its accuracy is far below the real one's)."""
+TINY_REPORT_GAN = [*TINY_MODEL, "output.samples=64", "data.limit=256", "train.epochs=2", "train.batch_size=64"]
+"""`gan.train` overrides of the report tests' GAN runs: two epochs of 4 steps, far too little to learn anything
+(which is what the report's words must then say)."""
+TINY_REPORT_NST = ["--weights", "none", "--size", "48", "--iterations", "4", "--save-every", "2", "--set",
+                   "image.num_scales=2", "--set", "image.min_scale_size=24"]  # fmt: skip
+"""`nst.transfer` flags of the report tests' style transfer runs (48 px, random VGG19 weights)."""
 
 
 def fashion_mnist_present() -> bool:

@@ -85,6 +85,35 @@ def run_module(module: str, *args, cwd, timeout: float = 300) -> subprocess.Comp
     )
 
 
+def run_main(module: str, *args, cwd) -> subprocess.CompletedProcess:
+    """Runs `python -m module args...` inside this process, as its `__main__` block would, in `cwd`.
+
+    For the error paths of a CLI: the same `common.cli.run_cli(main, argv)` with the same program
+    name, without a new process's seconds of TensorFlow start-up. Every CLI still has its own
+    end-to-end subprocess runs (`run_module`). Returns what `run_module` returns (text output).
+    """
+    import contextlib
+    import importlib
+    import io
+    from unittest import mock
+
+    from common import cli
+
+    entry = importlib.import_module(module)
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        contextlib.chdir(cwd),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+        mock.patch.object(cli, "_prog_name", return_value=module),
+    ):
+        try:
+            code = cli.run_cli(entry.main, [str(a) for a in args])
+        except SystemExit as e:  # argparse: usage errors exit 2, --help exits 0
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    return subprocess.CompletedProcess([module, *map(str, args)], code, out.getvalue(), err.getvalue())
+
+
 def start_module(module: str, *args, cwd) -> subprocess.Popen:
     """Starts `python -m module args...` in `cwd` with piped output."""
     return subprocess.Popen(

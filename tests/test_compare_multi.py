@@ -12,8 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from compare_support import TINY_EVALUATOR, browser, fashion_mnist_present, png_info
-from gan_support import TINY_MODEL
+from compare_support import TINY_EVALUATOR, TINY_REPORT_GAN, TINY_REPORT_NST, browser, png_info
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -29,9 +28,6 @@ TINY_OPTIONS = dict(
     n=200, reference_limit=300, kid_subsets=3, weights="none", eval_size=64,
     evaluator_overrides=tuple(f"{k}={list(v) if isinstance(v, tuple) else v}" for k, v in TINY_EVALUATOR.items()),
 )  # fmt: skip
-TINY_GAN = [*TINY_MODEL, "output.samples=64", "data.limit=256", "train.epochs=2", "train.batch_size=64"]
-TINY_NST = ["--weights", "none", "--size", "48", "--iterations", "4", "--save-every", "2", "--set", "image.num_scales=2",
-            "--set", "image.min_scale_size=24"]  # fmt: skip
 
 
 # --- the rankings and their words, on made-up numbers ---------------------------------------------
@@ -189,22 +185,21 @@ def test_the_cli_takes_several_runs_or_none():
 
 
 @pytest.fixture(scope="module")
-def multi_runs(tmp_path_factory):
-    """Three 2-epoch `gan.train` runs (reference loss; hinge; conditional, every epoch's generator kept as
-    `benchmarks/gan_quality.py` keeps them) and two 48 px `nst.transfer` runs (the two images swapped)."""
-    if not fashion_mnist_present():
-        pytest.skip("Fashion-MNIST absent: install dataset-fashion-mnist or fill Keras's cache")
+def multi_runs(report_runs, tmp_path_factory):
+    """Three 2-epoch `gan.train` runs (reference loss, conftest's `report_runs`; hinge; conditional, every
+    epoch's generator kept as `benchmarks/gan_quality.py` keeps them) and two 48 px `nst.transfer` runs (the
+    two images swapped; the first is `report_runs`')."""
     from common.config import load_config
     from gan.config import GANConfig
     from gan.train import train
     from nst.transfer import main as nst_main
 
     root = tmp_path_factory.mktemp("multi-runs")
-    gans = [root / "reference", root / "hinge", root / "conditional"]
-    for folder, extra in zip(gans[:2], ([], ["train.loss=hinge"])):
-        folder.mkdir()
-        train(load_config(GANConfig, None, [*TINY_GAN, *extra]), folder, verbose=0, handle_signals=False)
-    config = load_config(GANConfig, None, [*TINY_GAN, "model.conditional=true", "model.embedding_dim=4"])
+    gans = [report_runs[0], root / "hinge", root / "conditional"]
+    gans[1].mkdir()
+    train(load_config(GANConfig, None, [*TINY_REPORT_GAN, "train.loss=hinge"]), gans[1], verbose=0,
+          handle_signals=False)  # fmt: skip
+    config = load_config(GANConfig, None, [*TINY_REPORT_GAN, "model.conditional=true", "model.embedding_dim=4"])
     (gans[2] / GanFiles.GENERATORS_DIR).mkdir(parents=True)
     for epoch in (1, 2):  # one epoch per call, keeping each epoch's generator
         train(dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=epoch)), gans[2],
@@ -212,10 +207,9 @@ def multi_runs(tmp_path_factory):
         shutil.copy(
             gans[2] / GanFiles.GENERATOR, gans[2] / GanFiles.GENERATORS_DIR / GanFiles.generator_snapshot(epoch)
         )
-    nsts = [root / "tubingen-starry", root / "starry-tubingen"]
-    for folder, (content, style) in zip(nsts, (("tubingen", "starry_night"), ("starry_night", "tubingen"))):
-        assert nst_main([str(ASSETS / f"{content}.jpg"), str(ASSETS / f"{style}.jpg"), "--out", str(folder),
-                         *TINY_NST]) == 0  # fmt: skip
+    nsts = [report_runs[1], root / "starry-tubingen"]
+    assert nst_main([str(ASSETS / "starry_night.jpg"), str(ASSETS / "tubingen.jpg"), "--out", str(nsts[1]),
+                     *TINY_REPORT_NST]) == 0  # fmt: skip
     return gans, nsts
 
 

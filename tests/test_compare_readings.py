@@ -119,3 +119,11 @@ def test_gan_quality_does_not_read_classes_of_samples_that_look_like_nothing():
     noise = metrics(30.0, precision=0.0, recall=0.0, fractions=[1.0] + [0.0] * 9)
     out = readings.gan_quality({"generated": noise, "real_floor": floor})
     assert "do not look like real garments yet" in out[-1] and "mode collapse" not in out[-1]
+
+
+def test_starting_point_quotes_precision_only_where_recall_makes_it_meaningful():
+    blur = {"generated": {**metrics(113.7, precision=1.0, recall=0.0), "pixels": {"pixel_std": 3.2}}}
+    varied = {"generated": metrics(113.7, precision=0.4, recall=0.3)}
+    lone = readings.starting_point(blur)
+    assert "FID 113.70, recall 0.000" in lone and "no sign of realism" in lone and "3.2 gray levels" in lone
+    assert readings.starting_point(varied).endswith("recall 0.300, precision 0.400.")

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from compare_support import TINY_EVALUATOR, browser, fashion_mnist_present, png_info
-from gan_support import TINY_MODEL
+from compare_support import TINY_EVALUATOR, browser, png_info
 
 from common.runformat import GanSummary, NstFiles
 from compare import explain
@@ -30,11 +29,6 @@ TINY_OPTIONS = dict(
     n=200, reference_limit=300, kid_subsets=3, weights="none", eval_size=64, sweep_size=48, sweep_iterations=(3,),
     evaluator_overrides=tuple(f"{k}={list(v) if isinstance(v, tuple) else v}" for k, v in TINY_EVALUATOR.items()),
 )  # fmt: skip
-# Two epochs of 4 steps: far too little to learn anything, which is what the words must then say.
-TINY_GAN = [*TINY_MODEL, "output.samples=64", "output.sample_scale=1", "data.limit=256", "train.epochs=2",
-            "train.batch_size=64"]  # fmt: skip
-TINY_NST = ["--weights", "none", "--size", "48", "--iterations", "4", "--save-every", "2", "--set", "image.num_scales=2",
-            "--set", "image.min_scale_size=24"]  # fmt: skip
 STATUSES = ("learned", "partly_learned", "not_learned", "collapsed", "degenerate")
 
 
@@ -59,21 +53,10 @@ def check_report(out: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def real_runs(tmp_path_factory):
-    """A 2-epoch `gan.train` run (256 Fashion-MNIST images, tiny networks) and a 48 px `nst.transfer` run."""
-    if not fashion_mnist_present():
-        pytest.skip("Fashion-MNIST absent: install dataset-fashion-mnist or fill Keras's cache")
-    from common.config import load_config
-    from gan.config import GANConfig
-    from gan.train import train
-    from nst.transfer import main as nst_main
-
-    root = tmp_path_factory.mktemp("runs")
-    (root / "gan").mkdir()
-    train(load_config(GANConfig, None, TINY_GAN), root / "gan", verbose=0, handle_signals=False)
-    assert nst_main([str(ASSETS / "tubingen.jpg"), str(ASSETS / "starry_night.jpg"), "--out", str(root / "nst"),
-                     *TINY_NST]) == 0  # fmt: skip
-    return root / "gan", root / "nst"
+def real_runs(report_runs):
+    """A 2-epoch `gan.train` run (256 Fashion-MNIST images, tiny networks) and a 48 px `nst.transfer` run
+    (conftest's `report_runs`, shared with the several-run report tests)."""
+    return report_runs
 
 
 @pytest.fixture(scope="module")

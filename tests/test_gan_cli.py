@@ -1,4 +1,8 @@
-"""End-to-end tests of `python -m gan.train` and `python -m gan.sample` (subprocesses in tmp_path)."""
+"""End-to-end tests of `python -m gan.train` and `python -m gan.sample` in tmp_path.
+
+Runs that train or sample are subprocesses; most error paths run the same CLI in this process
+(`gan_support.run_main`), which checks the same message and exit code without a TensorFlow start-up each.
+"""
 
 import json
 import re
@@ -9,6 +13,7 @@ from gan_support import (
     TINY_MODEL,
     assert_one_error_line,
     fashion_mnist_present,
+    run_main,
     run_module,
     set_args,
     suite_lines,
@@ -114,7 +119,7 @@ def test_sample_errors_are_one_line(tmp_path):
         (["run", "--interpolate", "1"], "--interpolate needs between 2 and 1,000 steps, got 1"),
         (["run", "--out", "x.jpg"], "--out must end in .png"),
     ]:
-        assert_one_error_line(run_module("gan.sample", *args, cwd=tmp_path), "gan.sample", fragment)
+        assert_one_error_line(run_main("gan.sample", *args, cwd=tmp_path), "gan.sample", fragment)
 
 
 @pytest.mark.slow
@@ -123,18 +128,18 @@ def test_resume_with_a_wrong_latent_size_or_a_config_file(tmp_path):
     overrides = [*TINY_MODEL, f"data.data_dir={json.dumps(str(data))}", "train.batch_size=16", "train.epochs=1"]
     (tmp_path / "run").mkdir()
     train(load_config(GANConfig, None, overrides), tmp_path / "run", verbose=0)  # in-process: faster
-    proc = run_module("gan.train", "--resume", "run", "--set", "model.latent_dim=16", cwd=tmp_path)
+    proc = run_main("gan.train", "--resume", "run", "--set", "model.latent_dim=16", cwd=tmp_path)
     assert_one_error_line(proc, "gan.train", "model.latent_dim 16 does not match the checkpoint", "latent_dim 8")
     # The original command repeated with --resume: accepted when it resolves to the saved config.
     (tmp_path / "x.toml").write_text("\n".join(["[train]", "batch_size = 16", "epochs = 1"]) + "\n")
     original = ["--config", "x.toml", *set_args([o for o in overrides if not o.startswith("train.")])]
-    proc = run_module("gan.train", *original, "--epochs", "2", "--resume", "run", cwd=tmp_path)
+    proc = run_main("gan.train", *original, "--epochs", "2", "--resume", "run", cwd=tmp_path)
     assert_one_error_line(proc, "gan.train", "differ from the run's config.toml in train.epochs;", "drop --config")
     proc = run_module("gan.train", *original, "--resume", "run", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    proc = run_module("gan.train", "--out", "run", "--resume", cwd=tmp_path)  # the old spelling, with a notice
+    proc = run_main("gan.train", "--out", "run", "--resume", cwd=tmp_path)  # the old spelling, with a notice
     assert proc.returncode == 0 and "is the old spelling of `--resume run`" in proc.stderr, proc.stderr[-2000:]
-    proc = run_module("gan.train", "--out", "other", "--resume", "run", cwd=tmp_path)
+    proc = run_main("gan.train", "--out", "other", "--resume", "run", cwd=tmp_path)
     assert_one_error_line(proc, "gan.train", "name different runs")
 
 

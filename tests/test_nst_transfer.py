@@ -1,4 +1,4 @@
-"""End-to-end tests of `python -m nst.transfer` in subprocesses: outputs, bad input, Ctrl-C, kill -9."""
+"""End-to-end tests of `python -m nst.transfer`: outputs, Ctrl-C and kill -9 in subprocesses; bad input in this process."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from gan_support import run_main
 from PIL import Image
 
 from common.config import load_config
@@ -188,10 +189,11 @@ def _bad_inputs(tmp_path: Path) -> dict[str, list[str]]:
 
 
 @pytest.mark.slow
-def test_bad_input_is_one_line_and_exit_2_before_any_work(tmp_path):
+def test_bad_input_is_one_line_and_exit_2_before_any_work(tmp_path, monkeypatch):
+    monkeypatch.delenv("NST_VGG19_WEIGHTS", raising=False)
     cases = _bad_inputs(tmp_path)
     for name, args in cases.items():
-        result = _run(args, tmp_path, timeout=60)
+        result = run_main("nst.transfer", *args, cwd=tmp_path)  # the CLI in this process: no start-up each
         lines = result.stderr.strip().splitlines()
         assert result.returncode == 2, (name, result.returncode, result.stderr)
         assert len(lines) == 1 and lines[0].startswith("nst.transfer: error:"), (name, result.stderr)
@@ -202,7 +204,7 @@ def test_bad_input_is_one_line_and_exit_2_before_any_work(tmp_path):
 def test_weights_file_that_is_not_vgg19_is_one_line(tmp_path):
     bad = tmp_path / "w.h5"
     bad.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(1000))
-    result = _run(["--weights", str(bad), "--size", "32", "--iterations", "1"], tmp_path)
+    result = run_main("nst.transfer", "--weights", str(bad), "--size", "32", "--iterations", "1", cwd=tmp_path)
     assert result.returncode == 2 and result.stderr.strip().count("\n") == 0, result.stderr
     assert "not a VGG19 no-top weights file" in result.stderr and not (tmp_path / "runs").exists()
 
@@ -231,7 +233,7 @@ def test_interrupt_saves_state_and_resume_finishes(tmp_path, signum, code):
     assert 2 <= stopped_at < 40
     if signum == signal.SIGTERM:
         return  # the resume path is the same as after SIGINT
-    result = _run(["--resume", "run", "--set", "optimizer.iterations=[1]"], tmp_path)
+    result = run_main("nst.transfer", "--resume", "run", "--set", "optimizer.iterations=[1]", cwd=tmp_path)
     assert result.returncode == 2 and "differ from the run's config.toml in optimizer.iterations;" in result.stderr
     result = _run([*args, "--resume", "run"], tmp_path)  # the original command repeated: accepted
     assert result.returncode == 0, result.stderr
