@@ -42,8 +42,8 @@ def _fresh_keras_session():
 @pytest.mark.slow
 @pytest.mark.real_data
 @pytest.mark.skipif(not fashion_mnist_present(), reason="Fashion-MNIST absent: apt-get install dataset-fashion-mnist")
-def test_one_epoch_on_1024_images_writes_every_output_and_samples(tmp_path):
-    proc = run_module("gan.train", "--epochs", "1", "--limit", "1024", "--out", "run", cwd=tmp_path)
+def test_one_epoch_on_256_images_writes_every_output_and_samples(tmp_path):
+    proc = run_module("gan.train", "--epochs", "1", "--limit", "256", "--out", "run", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr
     assert not re.search(r"^[IWE]\d{4} ", proc.stderr, re.M), "TensorFlow's C++ log lines reach the user"
@@ -57,7 +57,7 @@ def test_one_epoch_on_1024_images_writes_every_output_and_samples(tmp_path):
             im.verify()
     assert keras.models.load_model(run / GanFiles.GENERATOR).output_shape == (None, 28, 28, 1)
     summary = json.loads((run / GanFiles.SUMMARY).read_text())
-    assert summary["epochs"] == 1 and summary["images_seen"] == 1024 and summary["training_images"] == 1024
+    assert summary["epochs"] == 1 and summary["images_seen"] == 256 and summary["training_images"] == 256
     assert "Sample with: python -m gan.sample" in "\n".join(suite_lines(proc.stderr, "gan.train"))
 
     proc = run_module("gan.sample", "run", "--n", "9", "--seed", "4", cwd=tmp_path)
