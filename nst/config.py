@@ -41,7 +41,7 @@ class ImageConfig:
         coarse_style: where the coarser scales' style targets come from. `"final"`: the style image
             at the size the last scale uses (style_scale x the output size) at every scale;
             `"shrink"`: shrunk with each scale (style_scale x that scale's size), as before issue 14,
-            which copies objects of the style image into the result (see `nst.plan`).
+            which copies more objects of the style image into the result (see `nst.plan`).
         style_blend_weights: one weight per style image (normalized to sum 1); empty = equal.
         preserve_colors: `"none"`; `"luminance"`: transfer on luminance only and keep the content's
             chroma (YIQ), Gatys et al. 2016 "Preserving color in neural artistic style transfer";

@@ -30,6 +30,12 @@ pooling; AMD EPYC, 2 cores):
   The Starry Night `"shrink"` paints the painting's moon, a large yellow disc with its halo, in the
   sky, `"final"` swirls without it; Gram style and content distances 0.0588 / 0.810 against
   0.0590 / 0.772, SWD 0.1125 against 0.1145, CPU time 1.05x.
+- Not a complete fix (the whole gallery, 8 pairs at 512 px, RESULTS.md): `"final"` still paints
+  Frida Kahlo's face (an eye under its brow, a nose; smaller than `"shrink"`'s one large face) on
+  both photos and The Starry Night's moon over Boston. At the last scale the 512x384 px output has
+  32x24 = 768 `block5_conv1` positions, about as many as the 512 px painting (640-800), so the
+  copying described above is possible there too. And on 5 of 8 pairs its SWD is 1-21% worse than
+  `"shrink"`'s (The Scream on Boston: 1.21x).
 
 So every scale now takes its style targets from the style image at the output's final style size
 (`style_scale` x the output's long side): the coarse scales see the painting's texture statistics,
