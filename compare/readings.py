@@ -5,7 +5,8 @@ sentence a lesson prints about a result comes from a function here: it reads the
 sentence that fits them, and fills in the figures. The thresholds are stated where they are used;
 general explanations (what a metric means) stay in the notebooks' text cells.
 
-Each function returns a list of sentences (plain text, one claim each).
+Each function returns a list of sentences (plain text, one claim each), except `starting_point`,
+which returns the one sentence a lesson prints beside its table.
 """
 
 from __future__ import annotations
