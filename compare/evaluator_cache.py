@@ -95,23 +95,17 @@ def read_cached(cache_dir: str | os.PathLike, evaluator_id: str, key: str, verbo
     the recorded one is not used (with one line on stderr when `verbose`).
     """
     model_path = cache_path(cache_dir, evaluator_id)
-    info_path = model_path.with_suffix(".json")
-    if not (model_path.is_file() and info_path.is_file()):
-        return None
-    try:
-        info = json.loads(info_path.read_text())
-        sha = file_sha256(model_path)
-        if info.get("key") != key or info.get("sha256") != sha:
-            raise ValueError("its key or sha256 does not match its info file")
+
+    def load(info: dict):
         import keras
 
-        model = keras.models.load_model(model_path, compile=False)
-        model.trainable = False
-    except Exception as e:  # noqa: BLE001 - any broken cache entry is retrained, not fatal
-        if verbose:
-            print(f"the cached evaluator {model_path} cannot be used ({e}); training it again", file=sys.stderr)
-        return None
-    return Stored(model, model_path, sha, info, "cache")
+        return keras.models.load_model(model_path, compile=False)
+
+    # Any broken cache entry is retrained, not fatal.
+    what = f"the cached evaluator {model_path}"
+    return _read_verified(
+        model_path, model_path.with_suffix(".json"), key, load, "cache", what, "training it again", verbose
+    )
 
 
 def write_cached(model, info: dict, cache_dir: str | os.PathLike, evaluator_id: str) -> Stored:
@@ -146,22 +140,37 @@ def read_bundled(
     """
     folder = Path(folder) if folder is not None else bundled_dir()
     weights = folder / f"{PREFIX}{evaluator_id}{BUNDLE_SUFFIX}"
+
+    def load(info: dict):
+        model = build(info)
+        model.load_weights(weights)
+        return model
+
+    # A damaged package file means training, not a crash.
+    what = f"the evaluator shipped in {weights}"
     info_path = folder / f"{PREFIX}{evaluator_id}.json"
-    if not (weights.is_file() and info_path.is_file()):
+    return _read_verified(weights, info_path, key, load, "package", what, "training it instead", verbose)
+
+
+def _read_verified(
+    path: Path, info_path: Path, key: str, load: Callable[[dict], Any], source: str, what: str, then: str, verbose: int
+) -> Stored | None:
+    """Loads `path` with `load(info)` when it and its info file exist and the info records `key` and the file's
+    sha256; otherwise None, saying on stderr (when `verbose`) that `what` cannot be used, why, and `then`."""
+    if not (path.is_file() and info_path.is_file()):
         return None
     try:
         info = json.loads(info_path.read_text())
-        sha = file_sha256(weights)
+        sha = file_sha256(path)
         if info.get("key") != key or info.get("sha256") != sha:
             raise ValueError("its key or sha256 does not match its info file")
-        model = build(info)
-        model.load_weights(weights)
+        model = load(info)
         model.trainable = False
-    except Exception as e:  # noqa: BLE001 - a damaged package file means training, not a crash
+    except Exception as e:  # noqa: BLE001 - an unusable file means training again, not a crash
         if verbose:
-            print(f"the evaluator shipped in {weights} cannot be used ({e}); training it instead", file=sys.stderr)
+            print(f"{what} cannot be used ({e}); {then}", file=sys.stderr)
         return None
-    return Stored(model, weights, sha, info, "package")
+    return Stored(model, path, sha, info, source)
 
 
 def write_bundle(model, info: dict, evaluator_id: str, folder: str | os.PathLike | None = None) -> Path:
