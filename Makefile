@@ -18,13 +18,21 @@ endif
 demo: setup data
 	$(PY) -m compare.report
 
+# Test processes (pytest-xdist). Two on a 2-core machine: much of the suite is single-threaded
+# (process start-up, imports, graph tracing, small ops), so a second process fills the other core
+# (measured: 12.0 minutes against 18-20 in one process, README "Tests and benchmarks").
+# `worksteal` moves waiting tests to whichever process is free, so the long end-to-end tests do
+# not pile up at the end of one queue.
+TEST_WORKERS ?= 2
+PYTEST_WORKERS := -n $(TEST_WORKERS) --dist worksteal
+
 # The full suite, the README's test command (the 15 slowest tests listed at the end).
 test: setup data browser
-	$(PY) -m pytest -q --durations=15
+	$(PY) -m pytest -q $(PYTEST_WORKERS) --durations=15
 
 # The edit-test loop: everything but the tests marked slow (end-to-end runs, kills and resumes).
 test-fast: setup data
-	$(PY) -m pytest -q -m "not slow" --durations=10
+	$(PY) -m pytest -q $(PYTEST_WORKERS) -m "not slow" --durations=10
 
 setup: $(VENV)/.installed
 
