@@ -36,6 +36,11 @@ pooling; AMD EPYC, 2 cores):
   32x24 = 768 `block5_conv1` positions, about as many as the 512 px painting (640-800), so the
   copying described above is possible there too. And on 5 of 8 pairs its SWD is 1-21% worse than
   `"shrink"`'s (The Scream on Boston: 1.21x).
+- The copied objects are carried by `block5_conv1`'s statistics: with its style weight at 0.02
+  instead of 0.2 none of the 8 gallery results holds one (at 0.05 Tuebingen still shows a smaller
+  face), but every result holds less of the painting: Gram style distance 1.5-1.9x, SWD 0.98-1.17x,
+  almost all of it in `block5_conv1` itself (benchmarks/RESULTS.md). On a portrait the painting's
+  deepest features are its face, so matching them and painting no face pull against each other.
 
 So every scale now takes its style targets from the style image at the output's final style size
 (`style_scale` x the output's long side): the coarse scales see the painting's texture statistics,
