@@ -38,8 +38,9 @@ pooling; AMD EPYC, 2 cores):
   `"shrink"`'s (The Scream on Boston: 1.21x).
 - The copied objects are carried by `block5_conv1`'s statistics: with its style weight at 0.02
   instead of 0.2 none of the 8 gallery results holds one (at 0.05 Tuebingen still shows a smaller
-  face), but every result holds less of the painting: Gram style distance 1.5-1.9x, SWD 0.98-1.17x,
-  almost all of it in `block5_conv1` itself (benchmarks/RESULTS.md). On a portrait the painting's
+  face), but every result moves toward the photo (content distance 0.69-0.83x) and away from the
+  painting's Gram matrices (style distance 1.5-1.9x; SWD 0.98-1.17x, the loss almost all in
+  `block5_conv1` itself; benchmarks/RESULTS.md). On a portrait the painting's
   deepest features are its face, so matching them and painting no face pull against each other.
 
 So every scale now takes its style targets from the style image at the output's final style size
