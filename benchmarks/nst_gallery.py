@@ -7,15 +7,17 @@ pair 1 config B, pair 2 config A, ...), so machine load from other jobs falls on
 
 Per result: wall time (`stylize` from the loaded images to the result, targets included; VGG19
 loading and scoring excluded), process CPU seconds, the 1-minute load average before and after,
-and `compare.nst_metrics`'s Gram style distance, content distance and sliced Wasserstein distance
-(SWD) at `--eval-size` px. jcjohnson/neural-style's published output for the pair
+and `compare.nst_metrics`'s Gram style distance, content distance, sliced Wasserstein distance
+(SWD) of VGG19 features and pixel SWD (Laplacian-pyramid patches, no network) at `--eval-size` px. jcjohnson/neural-style's published output for the pair
 (../shared/reference/neural-style/, `original_color/` with `--preserve-colors`) is scored the same
 way where present.
 
 Resumable: every result is written to `OUT/PAIR/CONFIG.png` and then `OUT/PAIR/CONFIG.json`; a
 pair whose JSON exists is skipped, so running the same command again after a crash or Ctrl-C costs
 at most the run that was under way. `OUT/configs/NAME.toml` holds each config as resolved; a
-later invocation with another resolved config under the same name is refused.
+later invocation with another resolved config under the same name is refused. `--rescore` measures
+every result already there again with this version's `compare.nst_metrics` (times kept), for
+measures added after the images were made.
 
 At the end it draws a contact sheet (rows: pairs; columns: content, style, each config's result,
 neural-style's output) as a downscaled JPEG beside benchmarks/RESULTS.md and writes the table into
@@ -165,7 +167,7 @@ def run_one(content_path: Path, style_path: Path, config, extractor) -> dict:
 
 def scores_of(score: dict) -> dict:
     """The numbers of `NSTScorer.score` that the gallery keeps."""
-    keys = ("style_distance", "content_distance", "swd", "style_layers", "swd_layers")
+    keys = ("style_distance", "content_distance", "swd", "style_layers", "swd_layers", "pixel_swd", "pixel_swd_levels")
     return {k: score[k] for k in keys}
 
 
@@ -226,10 +228,11 @@ def table(records: dict, pairs, names: list[str], reference: dict) -> list[str]:
     """Markdown rows: one per pair and config, then neural-style's output where scored."""
 
     def cells(s):
-        return f"{s['style_distance']:.4f} | {s['content_distance']:.4f} | {s['swd']:.4f}"
+        pixel = f"{s['pixel_swd']:.4f}" if "pixel_swd" in s else "not measured"
+        return f"{s['style_distance']:.4f} | {s['content_distance']:.4f} | {s['swd']:.4f} | {pixel}"
 
-    lines = ["| pair | run | wall time | CPU time | load (1 min) | style distance | content distance | SWD |",
-             "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    lines = ["| pair | run | wall time | CPU time | load (1 min) | style distance | content distance | SWD | pixel SWD |",
+             "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for content, style in pairs:
         pair = f"{content} x {style}"
         for name in names:
@@ -250,9 +253,14 @@ def comparisons(records: dict, pairs, names: list[str], reference: dict) -> list
         for c, s in pairs:
             if (c, s, a) in records and (c, s, b) in records:
                 x, y = records[(c, s, a)]["scores"], records[(c, s, b)]["scores"]
+                pixel = (
+                    f", pixel SWD {x['pixel_swd'] / y['pixel_swd']:.2f}"
+                    if "pixel_swd" in x and "pixel_swd" in y
+                    else ""
+                )
                 lines.append(
                     f"{c} x {s}: {a} / {b} style distance {x['style_distance'] / y['style_distance']:.2f}, content "
-                    f"distance {x['content_distance'] / y['content_distance']:.2f}, SWD {x['swd'] / y['swd']:.2f}."
+                    f"distance {x['content_distance'] / y['content_distance']:.2f}, SWD {x['swd'] / y['swd']:.2f}{pixel}."
                 )
     for c, s in pairs:
         if (c, s) in reference:
@@ -261,6 +269,11 @@ def comparisons(records: dict, pairs, names: list[str], reference: dict) -> list
             if done:
                 lines.append(f"{c} x {s}: SWD / neural-style's " + ", ".join(
                     f"{n} {records[(c, s, n)]['scores']['swd'] / ref:.2f}" for n in done) + ".")  # fmt: skip
+            pixel_ref = reference[(c, s)].get("pixel_swd")
+            pixel_done = [n for n in done if "pixel_swd" in records[(c, s, n)]["scores"]]
+            if pixel_ref and pixel_done:
+                lines.append(f"{c} x {s}: pixel SWD / neural-style's " + ", ".join(
+                    f"{n} {records[(c, s, n)]['scores']['pixel_swd'] / pixel_ref:.2f}" for n in pixel_done) + ".")  # fmt: skip
     return lines
 
 
@@ -287,6 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--sheet", metavar="FILE", help="contact sheet JPEG (default: benchmarks/nst_gallery[_colors].jpg)")
     p.add_argument("--no-write", action="store_true", help="write neither RESULTS.md nor the default sheet")
     p.add_argument("--report-only", action="store_true", help="run nothing: the table and sheet of what OUT holds")
+    p.add_argument("--rescore", action="store_true", help="measure the results already in OUT again with this "
+                   "version's compare.nst_metrics (times kept)")  # fmt: skip
     args = p.parse_args(argv)
     pairs = parse_pairs(args.pairs)
     images, reference_dir = Path(args.images), Path(args.reference)
@@ -328,7 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ref = reference_path(reference_dir, content, style, args.preserve_colors)
         ref_json = folder / "neural-style.json"
         if ref is not None:
-            if not ref_json.exists():
+            if not ref_json.exists() or args.rescore:
                 targets = targets or scorer.targets(content_path, style_path)
                 write_json(ref_json, {"image": str(ref), "scores": scores_of(scorer.score(ref, targets))})
             reference[(content, style)] = json.loads(ref_json.read_text())["scores"]
@@ -336,6 +351,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             done = folder / f"{name}.json"
             if not done.exists() and args.report_only:
                 continue
+            if done.exists() and args.rescore:
+                targets = targets or scorer.targets(content_path, style_path)
+                write_json(done, {**json.loads(done.read_text()),
+                                  "scores": scores_of(scorer.score(folder / f"{name}.png", targets))})  # fmt: skip
             if not done.exists():
                 print(f"nst_gallery: {content} x {style}, {name} ...", file=sys.stderr, flush=True)
                 run = run_one(content_path, style_path, config, extractors[(config.loss.layers, config.loss.pooling)])

@@ -3,7 +3,8 @@
 Any image file can be scored against a content and a style image, so results of other tools sit
 beside ours. Everything is measured at one fixed evaluation size (the long side `EVAL_SIZE` = 512 px;
 the stylized image is resized to the content image's evaluation shape) with VGG19 as trained (max
-pooling, ImageNet weights found by `nst.weights`), whatever size and pooling the run itself used:
+pooling, ImageNet weights found by `nst.weights`), whatever size and pooling the run itself used
+(`pooling="avg"` judges with the average-pooling VGG19 of Gatys et al. instead):
 
 - style distance: the Gram-matrix distance of Gatys et al. (2015) over `block1_conv1` ...
   `block5_conv1`, normalized as `nst/` normalizes (`nst.losses.gram_matrix` divides by positions
@@ -19,6 +20,10 @@ pooling, ImageNet weights found by `nst.weights`), whatever size and pooling the
   second moments; SWD sees whole marginal distributions, so an image cannot score well on both by
   gaming one statistic. Per layer: RMS quantile difference / RMS of the style's quantiles; mean
   over layers.
+- pixel SWD (`compare.pixel_swd`): the same distance on 7x7 pixel patches of the images' Laplacian
+  pyramids (Karras et al. 2018), a style measure that looks through no network. The three measures
+  above use VGG19, the network style transfer optimizes against, so a run made with the judge's own
+  pooling has a head start on them; this one is neutral between recipes.
 
 The per-layer values (`style_layers`, `swd_layers`, in network order `STYLE_LAYERS`) come with the
 totals, so a report can show which layers the optimizer matched well: early layers hold colours
@@ -26,7 +31,7 @@ and fine strokes, deep ones larger motifs. `NST_METRICS` says how to read each n
 
 Usage:
     python -m compare.nst_metrics IMAGE [IMAGE ...] --content C --style S [--weights PATH|none]
-        [--size 512] [--projections 64] [--seed 0] [--json FILE]
+        [--size 512] [--projections 64] [--seed 0] [--pooling max|avg] [--json FILE]
 """
 
 from __future__ import annotations
@@ -78,6 +83,12 @@ def _metric_info():
             "The raw number behind the content distance; its size depends on the network's activation scale, so "
             "read the content distance instead.",
             "raw feature error, scale-dependent"),
+        "pixel_swd": MetricInfo(
+            "pixel SWD", "relative: 0 = the painting's distribution of pixel patches, 1 = a flat image", "lower",
+            "A style measure without a neural network: compares small pixel patches at five scales (fine strokes "
+            "to large shapes and colours) with the painting's, so no recipe is favoured by sharing the judge's "
+            "network.",
+            "pixel-patch distance to the style, no network"),
         "swd": MetricInfo(
             "sliced Wasserstein distance", "relative: 0 = the style's feature distribution, 1 = a black image",
             "lower",
@@ -101,12 +112,14 @@ class Targets:
         content: `CONTENT_LAYER` features of the content image [h, w, C].
         grams: `{layer: [C, C]}` normalized Gram matrices of the style image.
         style_features: `{layer: [M, C]}` style features, flattened over positions (for SWD).
+        style_pixels: the style image at the evaluation size [H', W', 3] (for the pixel SWD).
     """
 
     shape: tuple[int, int]
     content: np.ndarray
     grams: dict
     style_features: dict
+    style_pixels: np.ndarray
 
 
 class NSTScorer:
@@ -119,13 +132,15 @@ class NSTScorer:
         projections: SWD's random directions per layer.
         seed: the seed of SWD's directions (and of random VGG19 weights).
         vgg: an already loaded VGG19 (no top) to share; then `weights` is only recorded.
+        pooling: the judge's pooling, `"max"` (VGG19 as trained) or `"avg"`.
 
     Raises:
+        ConfigError: an invalid size, projection count or pooling.
         WeightsError: no VGG19 weights could be found or loaded.
     """
 
     def __init__(self, weights: str | None = None, size: int = EVAL_SIZE, projections: int = SWD_PROJECTIONS,
-                 seed: int = 0, vgg=None):  # fmt: skip
+                 seed: int = 0, vgg=None, pooling: str = "max"):  # fmt: skip
         from nst.vgg import FeatureExtractor
         from nst.weights import load_vgg19, resolve_weights
 
@@ -133,14 +148,16 @@ class NSTScorer:
             raise ConfigError(f"the evaluation size must be at least 32 px, got {size}")
         if projections < 1:
             raise ConfigError(f"SWD projections must be positive, got {projections}")
-        self.size, self.projections, self.seed = size, projections, seed
+        if pooling not in ("max", "avg"):
+            raise ConfigError(f"the judge's pooling must be 'max' or 'avg', got {pooling!r}")
+        self.size, self.projections, self.seed, self.pooling = size, projections, seed, pooling
         source = resolve_weights(weights)
         self.weights = source.describe()
         if vgg is None:
             vgg = load_vgg19(source, seed=seed)
         self.vgg = vgg  # the whole network, for callers that build other extractors on it
-        # Max pooling: VGG19 as trained, the same judge for runs made with either pooling.
-        self.extractor = FeatureExtractor(vgg, (*STYLE_LAYERS, CONTENT_LAYER), pooling="max")
+        # Max pooling by default: VGG19 as trained, the same judge for runs made with either pooling.
+        self.extractor = FeatureExtractor(vgg, (*STYLE_LAYERS, CONTENT_LAYER), pooling=pooling)
 
     def load(self, image) -> np.ndarray:
         """An image path or a pixel-space array [H, W, 3] -> float32 [H, W, 3] with long side `size`."""
@@ -165,12 +182,14 @@ class NSTScorer:
         from nst.losses import gram_matrix
 
         content_image = self.load(content)
-        style_feats = self.features(self.load(style))
+        style_image = self.load(style)
+        style_feats = self.features(style_image)
         return Targets(
             shape=tuple(content_image.shape[:2]),
             content=self.features(content_image)[CONTENT_LAYER],
             grams={k: np.asarray(gram_matrix(style_feats[k], normalize=True)) for k in STYLE_LAYERS},
             style_features={k: style_feats[k].reshape(-1, style_feats[k].shape[-1]) for k in STYLE_LAYERS},
+            style_pixels=style_image,
         )
 
     def score(self, image, targets: Targets) -> dict:
@@ -183,8 +202,9 @@ class NSTScorer:
 
         Returns:
             `{"style_distance", "style_layers", "content_distance", "content_mse", "swd",
-            "swd_layers", "shape", ...settings}`.
+            "swd_layers", "pixel_swd", "pixel_swd_levels", "shape", ...settings}`.
         """
+        from compare.pixel_swd import pyramid_swd
         from nst.images import resize
         from nst.losses import content_balance, content_loss, gram_matrix, style_balance, style_layer_loss
 
@@ -203,6 +223,7 @@ class NSTScorer:
             for i, k in enumerate(STYLE_LAYERS)
         }
         return {
+            **pyramid_swd(pixels, targets.style_pixels, projections=self.projections, seed=self.seed),
             "style_distance": float(np.mean(list(style_layers.values()))),
             "style_layers": style_layers,
             "content_distance": mse * content_balance(targets.content),
@@ -212,7 +233,7 @@ class NSTScorer:
             "swd_layers": swd_layers,
             "shape": list(targets.shape),
             "eval_size": self.size,
-            "pooling": "max",
+            "pooling": self.pooling,
             "swd_projections": self.projections,
             "seed": self.seed,
             "weights": self.weights,
@@ -264,7 +285,7 @@ def score_images(images: Sequence, content, style, scorer: NSTScorer | None = No
 
 def format_scores(names: Sequence[str], scores: Sequence[dict]) -> str:
     """A plain-text table: one row per image."""
-    header = ("image", "style distance", "content distance", "content MSE", "SWD")
+    header = ("image", "style distance", "content distance", "content MSE", "SWD", "pixel SWD")
     rows = [header] + [
         (
             str(n),
@@ -272,6 +293,7 @@ def format_scores(names: Sequence[str], scores: Sequence[dict]) -> str:
             f"{s['content_distance']:.4f}",
             f"{s['content_mse']:.2f}",
             f"{s['swd']:.4f}",
+            f"{s['pixel_swd']:.4f}",
         )
         for n, s in zip(names, scores)
     ]
@@ -308,6 +330,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"SWD directions per layer (default: {SWD_PROJECTIONS})",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the SWD directions (default: 0)")
+    parser.add_argument("--pooling", choices=("max", "avg"), default="max",
+                        help="the judge VGG19's pooling: max (as trained, default) or avg (Gatys et al.)")  # fmt: skip
     parser.add_argument("--json", metavar="FILE", help="also write the scores as JSON to FILE")
     args = parser.parse_args(argv)
     configure_tensorflow()
@@ -320,7 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise InputError(f"--json {args.json}: folder {Path(args.json).parent} does not exist")
     import_tensorflow_quietly()
     start = time.perf_counter()
-    scorer = NSTScorer(args.weights, args.size, args.projections, args.seed)
+    scorer = NSTScorer(args.weights, args.size, args.projections, args.seed, pooling=args.pooling)
     scores = score_images(args.images, args.content, args.style, scorer)
     print(format_scores(args.images, scores))
     if args.json:

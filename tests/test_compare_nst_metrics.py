@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from nst_support import ASSETS, real_weights_path, smooth_image, stripes_image
 
+from common.errors import ConfigError
 from compare.nst_metrics import NST_METRICS, STYLE_LAYERS, NSTScorer, sliced_wasserstein
 
 
@@ -38,7 +39,9 @@ def test_an_image_is_at_distance_zero_from_itself(scorer):
     assert as_content["content_distance"] == pytest.approx(0.0, abs=1e-6)
     assert as_style["style_distance"] == pytest.approx(0.0, abs=1e-4)
     assert as_style["swd"] == pytest.approx(0.0, abs=1e-4)
-    assert as_content["style_distance"] > 0.01 and as_content["swd"] > 0.01
+    assert as_style["pixel_swd"] == pytest.approx(0.0, abs=1e-6)
+    assert as_content["style_distance"] > 0.01 and as_content["swd"] > 0.01 and as_content["pixel_swd"] > 0.01
+    assert len(as_content["pixel_swd_levels"]) == 3  # 48 -> 24 -> 12 px: the levels that fit a 7 px patch
     assert as_style["content_distance"] > 0.01
     assert set(as_style["style_layers"]) == {f"block{i}_conv1" for i in range(1, 6)}
     assert as_style["shape"] == [48, 64]  # long side 64 = the evaluation size
@@ -56,9 +59,23 @@ def test_the_style_distance_comes_per_layer_in_network_order(scorer):
 
 
 def test_every_reported_number_has_a_reading():
-    for key in ("style_distance", "style_layers", "content_distance", "content_mse", "swd"):
+    for key in ("style_distance", "style_layers", "content_distance", "content_mse", "swd", "pixel_swd"):
         info = NST_METRICS[key]
         assert info.better == "lower" and info.unit and info.meaning.endswith(".")
+
+
+def test_the_judge_can_use_average_pooling(scorer):
+    content, style = smooth_image(48, 64), stripes_image(48, 64)
+    avg = NSTScorer(weights="none", size=64, projections=16, seed=0, vgg=scorer.vgg, pooling="avg")
+    by_max = scorer.score(content, scorer.targets(content, style))
+    by_avg = avg.score(content, avg.targets(content, style))
+    assert (by_max["pooling"], by_avg["pooling"]) == ("max", "avg")
+    assert by_avg["style_distance"] != pytest.approx(by_max["style_distance"], rel=1e-3)
+    # block1_conv1 comes before any pooling, and the pixel SWD uses no network: both the same.
+    assert by_avg["style_layers"]["block1_conv1"] == pytest.approx(by_max["style_layers"]["block1_conv1"], rel=1e-5)
+    assert by_avg["pixel_swd"] == by_max["pixel_swd"]
+    with pytest.raises(ConfigError, match="'median'"):
+        NSTScorer(weights="none", size=64, vgg=scorer.vgg, pooling="median")
 
 
 def test_any_image_file_is_accepted_and_resized(scorer, tmp_path):
@@ -85,7 +102,7 @@ def test_cli_scores_files_and_writes_json(tmp_path):
             "--weights", "none", "--size", "48", "--projections", "8", "--json", "scores.json"]  # fmt: skip
     done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert "style distance" in done.stdout and "SWD" in done.stdout
+    assert "style distance" in done.stdout and "SWD" in done.stdout and "pixel SWD" in done.stdout
     assert "style distance per layer" in done.stdout and "block5_conv1" in done.stdout
     scores = json.loads((tmp_path / "scores.json").read_text())["scores"]
     assert [s["image"] for s in scores] == ["c.png", "s.png"]
@@ -121,3 +138,4 @@ def test_with_real_weights_a_blend_lies_between_content_and_style():
     c, s, mix = (scorer.score(x, targets) for x in (content, style_c, 0.5 * content + 0.5 * style_c))
     assert c["content_distance"] < mix["content_distance"] < s["content_distance"]
     assert s["style_distance"] < c["style_distance"] and s["swd"] < c["swd"]
+    assert s["pixel_swd"] < c["pixel_swd"]  # (a blend can be farther than both: averaging two images flattens detail)
