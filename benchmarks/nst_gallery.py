@@ -353,7 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 continue
             if done.exists() and args.rescore:
                 targets = targets or scorer.targets(content_path, style_path)
-                write_json(done, {**json.loads(done.read_text()),
+                write_json(done, {**json.loads(done.read_text()), "rescored": time.strftime("%Y-%m-%d"),
                                   "scores": scores_of(scorer.score(folder / f"{name}.png", targets))})  # fmt: skip
             if not done.exists():
                 print(f"nst_gallery: {content} x {style}, {name} ...", file=sys.stderr, flush=True)
@@ -389,6 +389,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             ratio_lines.append(f"Wall time {first} / {other} per pair: "
                                + ", ".join(f"{c} x {s} {r:.2f}" for (c, s), r in zip(shared, ratios)) + ".")  # fmt: skip
     ratio_lines += comparisons(records, pairs, names, reference)
+    rescored = sorted({r["rescored"] for r in records.values() if "rescored" in r})
+    if rescored:
+        ratio_lines.append(f"Distances measured again on {', '.join(rescored)} (`--rescore`, this version's "
+                           "`compare.nst_metrics`); times and loads are the runs' own.")  # fmt: skip
     lines = [
         f"## Style transfer gallery{' (--preserve-colors)' if args.preserve_colors else ''} (`benchmarks/nst_gallery.py`)",
         "",

@@ -42,6 +42,13 @@ pooling; AMD EPYC, 2 cores):
   painting's Gram matrices (style distance 1.5-1.9x; SWD 0.98-1.17x, the loss almost all in
   `block5_conv1` itself; benchmarks/RESULTS.md). On a portrait the painting's
   deepest features are its face, so matching them and painting no face pull against each other.
+  The face is drawn at the last scale: `block5_conv1` x0.1 at the coarse scales only (full weight
+  at 512 px) leaves the face and the default's distances as they were.
+- What `"final"` costs, by a judge that uses no network (`compare.pixel_swd`, Laplacian-pyramid
+  patches): its pixel SWD is 1.11-1.32x `"shrink"`'s on all 8 gallery pairs, the gap mostly in
+  detail 8-16 px wide on 6 of them (a likely reading, not measured: the coarse scales, aiming at
+  the full-size painting, draw its middle-sized structure at the wrong size, and the last scale's 40
+  iterations do not undo it).
 
 So every scale now takes its style targets from the style image at the output's final style size
 (`style_scale` x the output's long side): the coarse scales see the painting's texture statistics,

@@ -38,7 +38,8 @@ def test_a_tiny_gallery_runs_resumes_and_rescores(tmp_path, capsys):
     again = json.loads((out / "tubingenxshipwreck" / "default.json").read_text())
     assert again["wall_seconds"] == record["wall_seconds"]
     assert again["scores"]["pixel_swd"] == pytest.approx(record["scores"]["pixel_swd"])
-    assert "not measured" not in capsys.readouterr().out
+    table = capsys.readouterr().out
+    assert "not measured" not in table and "Distances measured again on" in table
     # Another config under a used name is refused.
     with pytest.raises(ConfigError, match="another config named 'default'"):
         nst_gallery.main([*args, "--set", "loss.tv_weight=0.5"])
