@@ -143,8 +143,9 @@ def nst_part(run: NstRun, options: ReportOptions, figures: Path, vgg=None) -> Pa
         Table(["measure", "result", "content photo itself", "painting itself", "better", "unit", "what it measures"],
               explain.nst_metric_rows(scores),
               caption=f"Measured at {options.eval_size} px (long side) with VGG19 ({scores['result']['weights']}), "
-                      f"max pooling: style over `block1..5_conv1`, content at `{CONTENT_LAYER}`. The photo "
-                      "and the painting themselves mark the two ends."))  # fmt: skip
+                      f"max pooling: style over `block1..5_conv1`, content at `{CONTENT_LAYER}`; the pixel SWD "
+                      "uses no network (pixel patches at five scales). The photo and the painting themselves mark "
+                      "the two ends."))  # fmt: skip
 
     layers = scores["result"]["style_layers"]
     fig = F.before_after(start, final, (start_label, "result"), layers, figures / "nst_start_final.png", WELL_MATCHED)

@@ -58,7 +58,7 @@ def nst_metric_rows(scores: dict) -> list[list[str]]:
 
     r, c, s = scores["result"], scores["content_image"], scores["style_image"]
     rows = []
-    for key in ("style_distance", "content_distance", "swd"):
+    for key in ("style_distance", "content_distance", "swd", "pixel_swd"):
         info = NST_METRICS[key]
         rows.append(
             [info.label, f"{r[key]:.3f}", f"{c[key]:.3f}", f"{s[key]:.3f}", info.better, info.unit, info.meaning]
