@@ -7,18 +7,20 @@ with any optimizer. It follows the multi-scale SWD of Karras et al. (2018), "Pro
 GANs for Improved Quality, Stability, and Variation", appendix D:
 
 1. Both images (pixel values 0-255, [H, W, 3]) are split into a Laplacian pyramid (Burt & Adelson
-   1983): `levels` band-pass images, each half the size of the one before (5-tap binomial filter),
-   the last one the low-pass residual that holds the colours. Level i holds detail about 2^i px wide
+   1983): `levels` images, each half the size of the one before (5-tap binomial filter), band-pass
+   details first and the low-pass residual, which holds the colours, last. Level i holds detail about 2^i px wide
    at the evaluation size: fine strokes at level 0, larger shapes at the deepest levels.
 2. At each level every `patch` x `patch` neighbourhood is one point of 3 * patch^2 numbers (up to
    `max_patches` of them, drawn with a fixed seed).
 3. The two point clouds are compared with `compare.nst_metrics.sliced_wasserstein` (random unit
    directions, sorted projections), relative to the style's: 0 = the same distribution of patches,
-   1 = as far as a flat grey band (all zeros) at that level.
+   1 = as far as all zeros (at a band-pass level: an image without detail at that scale; at the
+   residual: a black image). The distance is the mean over the levels.
 
 Departures from Karras et al.: one image against one image rather than two sets of 16,384 images;
 no per-channel standardisation of the patches (each level is instead made relative to the style's
-own spread, as the VGG19 SWD is); the same number of levels for every image size.
+own spread, as the VGG19 SWD is); five levels at most (all five at the 512 px evaluation size),
+fewer when an image is too small for a 7 px patch at the last one.
 """
 
 from __future__ import annotations
