@@ -61,8 +61,8 @@ def nst_runs_section(paths: Sequence[str | Path], options: ReportOptions, figure
         sentences.append(sentence)
         rows.append([f"`{name}`", run.content.stem, run.styles[0].stem, f"{final.shape[1]}x{final.shape[0]}",
                      count(run.summary.iterations), duration(run.summary.seconds), f"{r['style_distance']:.3f}",
-                     f"{r['content_distance']:.3f}", f"{r['swd']:.3f}", f"{photo['style_distance']:.3f}",
-                     f"{photo['swd']:.3f}"])  # fmt: skip
+                     f"{r['content_distance']:.3f}", f"{r['swd']:.3f}", f"{r['pixel_swd']:.3f}",
+                     f"{photo['style_distance']:.3f}", f"{photo['swd']:.3f}"])  # fmt: skip
         path = F.image_panel([content, style, final], [f"content: {clip(run.content.stem, 24)}",
                                                        f"style: {clip(run.styles[0].stem, 24)}",
                                                        f"result: {clip(name, 24)}"],
@@ -73,9 +73,10 @@ def nst_runs_section(paths: Sequence[str | Path], options: ReportOptions, figure
         gallery.append(Figure(path, caption))
     weights = scores[0]["result"]["weights"]
     table = Table(["run", "content", "style", "result size", "iterations", "time", "style distance",
-                   "content distance", "SWD", "photo's style distance", "photo's SWD"], rows,
+                   "content distance", "SWD", "pixel SWD", "photo's style distance", "photo's SWD"], rows,
                   caption=f"Measured at {options.eval_size} px (long side) with VGG19 ({weights}): style over "
-                          f"`block1..5_conv1`, content at `{CONTENT_LAYER}`; lower is better for all three. The "
+                          f"`block1..5_conv1`, content at `{CONTENT_LAYER}`; the pixel SWD compares pixel patches at "
+                          "five scales, with no network; lower is better for all four. The "
                           "photo's own distances from its painting mark where each run started from.")  # fmt: skip
     blocks: list[Block] = [Paragraph(words.nst_gallery_note(len(runs))), table, *gallery]
     numbers = {
