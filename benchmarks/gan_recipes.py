@@ -37,14 +37,18 @@ gan_quality). By their convolutions' multiply-adds per training image, the seed,
 conditional recipes cost about one default epoch each, wgan_gp about 2.7 (5 critic updates per
 generator update, each with the gradient penalty's double backward pass) and kerasio_wgan_gp about
 3.7 (3 updates of a 4.3M-parameter critic with 5x5 kernels): about 12 default epochs, 40-50 min, per
-epoch of all eight recipes. 20 epochs: 14-17 hours of training, plus the faster recipes' extra
+epoch of all eight recipes. Measured since (2026-11-27, same CPU, load about 2 from this run alone,
+first epoch of each, tracing included): default 275 s, seed 220 s, non_saturating 264 s, lsgan
+247 s, hinge 255 s, wgan_gp 1128 s (4.1x the default), kerasio_wgan_gp more than 2460 s (stopped
+unfinished after 41 min: at least 9x, far above the estimate by multiply-adds). So one epoch of all
+eight takes at least 85 min here and 20 epochs at least 28 hours, plus the faster recipes' extra
 epochs for the equal-time rows and about 1-2 min per measurement (N = 10,000; about 40 of them,
 1 hour). Run it in parts on one work folder: every invocation continues the epochs already there (a
 crash or Ctrl-C costs at most the epoch in progress) and re-uses the metrics already measured:
 
-    python benchmarks/gan_recipes.py --out runs/recipes --checkpoints 5            # about 4-5 h
-    python benchmarks/gan_recipes.py --out runs/recipes --checkpoints 5 10         # about 4-5 h more
-    python benchmarks/gan_recipes.py --out runs/recipes --checkpoints 5 10 20      # about 8-9 h more
+    python benchmarks/gan_recipes.py --out runs/recipes --checkpoints 5            # 7 h or more
+    python benchmarks/gan_recipes.py --out runs/recipes --checkpoints 5 10         # 7 h or more
+    python benchmarks/gan_recipes.py --out runs/recipes --checkpoints 5 10 20      # 14 h or more
 
 `--recipes NAME ...` trains and measures a subset (the reference recipe, default, is always
 included: the equal-time budgets are its times); splitting by recipe rather than by epochs puts the
