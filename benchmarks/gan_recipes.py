@@ -37,7 +37,8 @@ gan_quality). By their convolutions' multiply-adds per training image, the seed,
 conditional recipes cost about one default epoch each, wgan_gp about 2.7 (5 critic updates per
 generator update, each with the gradient penalty's double backward pass) and kerasio_wgan_gp about
 3.7 (3 updates of a 4.3M-parameter critic with 5x5 kernels): about 12 default epochs, 40-50 min, per
-epoch of all eight recipes. Measured since (2026-11-27, same CPU, load about 2 from this run alone,
+epoch of all eight recipes. Measured since (2026-11-27, same CPU, load about 2 from this run alone
+except during the default's epoch, when short tests and a re-scoring ran beside it for a few minutes;
 first epoch of each, tracing included): default 275 s, seed 220 s, non_saturating 264 s, lsgan
 247 s, hinge 255 s, wgan_gp 1128 s (4.1x the default), kerasio_wgan_gp more than 2460 s (stopped
 unfinished after 41 min: at least 9x, far above the estimate by multiply-adds). So one epoch of all
