@@ -55,6 +55,8 @@ import keras
 
 from common.errors import ConfigError
 from gan.config import ModelConfig
+from gan.patch_conv import MAX_POSITIONS as PATCH_MAX_POSITIONS
+from gan.patch_conv import PatchConv2D
 
 FLOAT32 = "float32"
 """The dtype of the output layers whatever the precision (`train.precision`): see where it is used."""
@@ -179,9 +181,14 @@ def build_discriminator(
         return keras.layers.SpectralNormalization(layer, dtype=layer.dtype_policy) if spectral else layer
 
     layers = [keras.layers.ZeroPadding2D(d.pad)] if d.pad else []
+    size = (image_shape[0] + 2 * d.pad, image_shape[1] + 2 * d.pad)  # the map each block sees
     for i, (filters, stride) in enumerate(zip(d.filters, d.strides)):
+        size = (math.ceil(size[0] / stride), math.ceil(size[1] / stride))  # "same" padding
+        # Same layer, same weights; on maps this small TensorFlow's CPU input gradient is slow
+        # and the patch form is faster (gan/patch_conv.py, where it was measured).
+        conv = PatchConv2D if size[0] * size[1] <= PATCH_MAX_POSITIONS else keras.layers.Conv2D
         layers += [
-            maybe_sn(keras.layers.Conv2D(filters, d.kernel_size, strides=stride, padding="same")),
+            maybe_sn(conv(filters, d.kernel_size, strides=stride, padding="same")),
             keras.layers.LeakyReLU(negative_slope=d.leaky_slope),
         ]
         if d.block_dropout and d.block_dropout[i] > 0:
