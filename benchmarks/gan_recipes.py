@@ -41,8 +41,12 @@ epoch of all eight recipes. Measured since (2026-11-27, same CPU, load about 2 f
 except during the default's epoch, when short tests and a re-scoring ran beside it for a few minutes;
 first epoch of each, tracing included): default 275 s, seed 220 s, non_saturating 264 s, lsgan
 247 s, hinge 255 s, wgan_gp 1128 s (4.1x the default), kerasio_wgan_gp more than 2460 s (stopped
-unfinished after 41 min: at least 9x, far above the estimate by multiply-adds). So one epoch of all
-eight takes at least 85 min here and 20 epochs at least 28 hours, plus the faster recipes' extra
+unfinished after 41 min: at least 9x, far above the estimate by multiply-adds). Most of that was one
+layer, the critic's 2x2-output convolution, whose input gradient TensorFlow computes slowly on CPU;
+computed as patches since (`gan/patch_conv.py`, `benchmarks/gan_patch_conv.py`: one train step 1.47x
+faster with oneDNN), kerasio_wgan_gp's first epoch took 2431 s (8.8x) and the conditional recipe's
+263 s, on the otherwise idle machine. So one epoch of all eight takes about 90 min here and 20 epochs
+about 30 hours, plus the faster recipes' extra
 epochs for the equal-time rows and about 1-2 min per measurement (N = 10,000; about 40 of them,
 1 hour). Run it in parts on one work folder: every invocation continues the epochs already there (a
 crash or Ctrl-C costs at most the epoch in progress) and re-uses the metrics already measured:
