@@ -3,8 +3,9 @@
 Why it exists: TensorFlow's CPU kernel for a convolution's input gradient (`Conv2DBackpropInput`)
 is very slow when the output map has only a few positions and the layer many channels (why was not
 traced in TensorFlow's source; the cost fits a kernel that multiplies each image's [positions, out
-channels] gradient by the whole transposed kernel separately, rereading it for every image). The keras.io WGAN-GP critic's last layer is such
-a layer (Conv2D(512, 5, s2) on a 4x4x256 map -> 2x2x512), and a gradient-penalty critic needs
+channels] gradient by the whole transposed kernel separately, rereading it for every image). The
+keras.io WGAN-GP critic's last layer is such a layer (Conv2D(512, 5, s2) on a 4x4x256 map ->
+2x2x512), and a gradient-penalty critic needs
 that input gradient three times per update (the loss's backward pass, the penalty's gradient with
 respect to the images, and that gradient's own backward pass).
 
