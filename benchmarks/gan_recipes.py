@@ -44,8 +44,8 @@ first epoch of each, tracing included): default 275 s, seed 220 s, non_saturatin
 unfinished after 41 min: at least 9x, far above the estimate by multiply-adds). Most of that was one
 layer, the critic's 2x2-output convolution, whose input gradient TensorFlow computes slowly on CPU;
 computed as patches since (`gan/patch_conv.py`, `benchmarks/gan_patch_conv.py`: one train step 1.47x
-faster with oneDNN), kerasio_wgan_gp's first epoch took 2431 s (8.8x) and the conditional recipe's
-263 s, on the otherwise idle machine. So one epoch of all eight takes about 90 min here and 20 epochs
+faster with oneDNN), kerasio_wgan_gp's first epoch took 2431 s and the conditional recipe's 263 s, on
+the otherwise idle machine (8.8x and 0.96x the default's 275 s above, from the run's earlier part). So one epoch of all eight takes about 90 min here and 20 epochs
 about 30 hours, plus the faster recipes' extra
 epochs for the equal-time rows and about 1-2 min per measurement (N = 10,000; about 40 of them,
 1 hour). Run it in parts on one work folder: every invocation continues the epochs already there (a
