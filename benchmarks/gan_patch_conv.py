@@ -110,7 +110,7 @@ def worker(batch: int, repeats: int) -> dict:
             gan.models.PATCH_MAX_POSITIONS = saved
         step = tf.function(model.train_step)
         steps[name] = _median_ms(lambda step=step: step(images), max(1, repeats // 2))
-    return {"layers": rows, "step": steps, "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "")}
+    return {"layers": rows, "step": steps}
 
 
 def _run_worker(onednn: str | None, batch: int, repeats: int) -> dict:
@@ -119,7 +119,9 @@ def _run_worker(onednn: str | None, batch: int, repeats: int) -> dict:
     if onednn:
         env["TF_ENABLE_ONEDNN_OPTS"] = onednn
     command = [sys.executable, __file__, "--worker", "--batch", str(batch), "--repeats", str(repeats)]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"the benchmark's worker failed (exit {done.returncode}):\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
