@@ -42,6 +42,12 @@ class ImageConfig:
             at the size the last scale uses (style_scale x the output size) at every scale;
             `"shrink"`: shrunk with each scale (style_scale x that scale's size), as before issue 14,
             which copies more objects of the style image into the result (see `nst.plan`).
+        shrink_style_layers: style layers whose coarser scales' targets come from the style image
+            shrunk with each scale whatever `coarse_style` says; the other layers follow
+            `coarse_style`. With `"final"` and the shallow layers listed (blocks 1-3, as
+            `configs/nst/no_objects.toml`), those keep the painting's middle-sized structure at the
+            coarse scales while the deep layers, which would copy its objects from a thumbnail, do
+            not see one (see `nst.plan`). Every name must be one of `loss.style_layers`.
         style_blend_weights: one weight per style image (normalized to sum 1); empty = equal.
         preserve_colors: `"none"`; `"luminance"`: transfer on luminance only and keep the content's
             chroma (YIQ), Gatys et al. 2016 "Preserving color in neural artistic style transfer";
@@ -55,6 +61,7 @@ class ImageConfig:
     min_scale_size: int = 64
     style_scale: float = 1.0
     coarse_style: Literal["final", "shrink"] = "final"
+    shrink_style_layers: tuple[str, ...] = ()
     style_blend_weights: tuple[float, ...] = ()
     preserve_colors: Literal["none", "luminance", "histogram"] = "none"
 
@@ -229,3 +236,11 @@ class NSTConfig:
     optimizer: OptimizerConfig = OptimizerConfig()
     init: InitConfig = InitConfig()
     output: OutputConfig = OutputConfig()
+
+    def __post_init__(self):
+        unknown = [k for k in self.image.shrink_style_layers if k not in self.loss.style_layers]
+        if unknown:
+            raise ValueError(
+                f"image.shrink_style_layers names {', '.join(unknown)}, which loss.style_layers does not have "
+                f"({', '.join(self.loss.style_layers)})"
+            )

@@ -10,7 +10,7 @@ it is traced once per `Objective` and never again, whatever the scale.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -49,7 +49,13 @@ class Objective:
         self._step = tf.function(self._loss_and_grad, input_signature=signature)
         self._targets = None
 
-    def set_targets(self, content: np.ndarray, styles: Sequence[np.ndarray], blend: Sequence[float]) -> None:
+    def set_targets(
+        self,
+        content: np.ndarray,
+        styles: Sequence[np.ndarray],
+        blend: Sequence[float],
+        layer_styles: Mapping[str, Sequence[np.ndarray]] | None = None,
+    ) -> None:
         """Computes the content features and the blended style Gram matrices for the next calls.
 
         Args:
@@ -57,16 +63,35 @@ class Objective:
             styles: style images, each [H_i, W_i, 3] pixel-space RGB (any size).
             blend: one weight per style image, summing to 1; the target Gram matrix of each layer
                 is the weighted mean of the styles' (as jcjohnson's `-style_blend_weights`).
+            layer_styles: `{style layer: style images}` in place of `styles` for those layers
+                (one image per blend weight), e.g. the style shrunk with the scale for
+                `image.shrink_style_layers`.
+
+        Raises:
+            ValueError: `layer_styles` names a layer that is not a style layer, or gives a number
+                of images other than `len(blend)`.
         """
         import tensorflow as tf
 
         normalize, balance = self.config.normalize, self.config.balance
+        layer_styles = dict(layer_styles or {})
+        for k, images in layer_styles.items():
+            if k not in self.style_layers or len(images) != len(blend):
+                raise ValueError(
+                    f"layer_styles[{k!r}]: needs a style layer ({', '.join(self.style_layers)}) and "
+                    f"{len(blend)} image(s), got {len(images)}"
+                )
         features = self.extractor(preprocess(np.asarray(content, np.float32)[None]))
         content_targets = {k: features[k] for k in self.content_layers}
         style_targets = {k: 0.0 for k in self.style_layers}
-        for style, weight in zip(styles, blend):
-            feats = self.extractor(preprocess(np.asarray(style, np.float32)[None]))
-            for k in self.style_layers:
+        style_features = {}  # id of an image list -> its features, so each image is run once
+        for k in self.style_layers:
+            images = layer_styles.get(k, styles)
+            if id(images) not in style_features:
+                style_features[id(images)] = [
+                    self.extractor(preprocess(np.asarray(s, np.float32)[None])) for s in images
+                ]
+            for feats, weight in zip(style_features[id(images)], blend):
                 style_targets[k] = style_targets[k] + weight * losses.gram_matrix(feats[k], normalize)[0]
         one = tf.constant(1.0)
         content_factors = {k: one for k in self.content_layers}

@@ -82,6 +82,8 @@ class Scale:
         first_step: the steps of the earlier scales.
         style_side: the long side, in pixels, of the style image(s) whose Gram matrices are this
             scale's style targets (`style_long_side`).
+        shrunk_style_side: the style's long side shrunk with this scale (style_scale x this scale's
+            long side), for the layers of `image.shrink_style_layers`.
     """
 
     index: int
@@ -89,15 +91,18 @@ class Scale:
     iterations: int
     first_step: int
     style_side: int = 0
+    shrunk_style_side: int = 0
 
 
-def style_long_side(image: ImageConfig, scale_shape: tuple[int, int], final_shape: tuple[int, int]) -> int:
+def style_long_side(
+    image: ImageConfig, scale_shape: tuple[int, int], final_shape: tuple[int, int], mode: str | None = None
+) -> int:
     """The style image's long side at a scale whose image is `scale_shape` (the output is `final_shape`).
 
-    `image.coarse_style = "final"`: style_scale x the output's long side at every scale (see the module
-    docstring); `"shrink"`: style_scale x this scale's long side.
+    `mode` (default `image.coarse_style`) `"final"`: style_scale x the output's long side at every
+    scale (see the module docstring); `"shrink"`: style_scale x this scale's long side.
     """
-    shape = final_shape if image.coarse_style == "final" else scale_shape
+    shape = final_shape if (mode or image.coarse_style) == "final" else scale_shape
     return max(16, round(image.style_scale * max(shape)))
 
 
@@ -142,7 +147,8 @@ def plan_scales(shape: tuple[int, int], config: NSTConfig, min_side: int = 16) -
         if k < n - 1 and (max(scale_shape) < img.min_scale_size or min(scale_shape) < min_side):
             continue
         side = style_long_side(img, scale_shape, final)
-        scales.append(Scale(len(scales), scale_shape, per_scale[k], step, side))
+        shrunk = style_long_side(img, scale_shape, final, "shrink")
+        scales.append(Scale(len(scales), scale_shape, per_scale[k], step, side, shrunk))
         step += per_scale[k]
     return scales
 

@@ -116,7 +116,11 @@ def stylize(
 
     for scale in scales[start_scale:]:
         scaled_styles = [resize(s, style_shape(s.shape[:2], scale.style_side, extractor.min_side)) for s in styles]
-        objective.set_targets(resize(work_content, scale.shape), scaled_styles, blend)
+        layer_styles = None
+        if config.image.shrink_style_layers and scale.shrunk_style_side != scale.style_side:
+            shrunk = [resize(s, style_shape(s.shape[:2], scale.shrunk_style_side, extractor.min_side)) for s in styles]
+            layer_styles = {k: shrunk for k in config.image.shrink_style_layers}
+        objective.set_targets(resize(work_content, scale.shape), scaled_styles, blend, layer_styles)
         if image is None:
             image = init_image(config, resize(work_content, scale.shape), scaled_styles[0], rng)
         elif image.shape[:2] != scale.shape:

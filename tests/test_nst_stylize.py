@@ -152,7 +152,9 @@ def test_histogram_matching_gives_the_style_the_content_colour_statistics(extrac
     assert np.allclose(np.cov(flat_m, rowvar=False), np.cov(flat_c, rowvar=False), rtol=0.02, atol=5)
     seen = []
     original = Objective.set_targets
-    monkeypatch.setattr(Objective, "set_targets", lambda self, c, s, b: (seen.append(s[0]), original(self, c, s, b))[1])
+    monkeypatch.setattr(
+        Objective, "set_targets", lambda self, c, s, b, *r: (seen.append(s[0]), original(self, c, s, b, *r))[1]
+    )
     stylize(
         CONTENT, style, _config(**{"image.preserve_colors": "histogram", "optimizer.iterations": [1]}), None, extractor
     )
@@ -196,7 +198,7 @@ def test_style_scale_changes_the_style_targets(extractor, monkeypatch):
     shapes = []
     original = Objective.set_targets
     monkeypatch.setattr(
-        Objective, "set_targets", lambda self, c, s, b: (shapes.append(s[0].shape), original(self, c, s, b))[1]
+        Objective, "set_targets", lambda self, c, s, b, *r: (shapes.append(s[0].shape), original(self, c, s, b, *r))[1]
     )
     stylize(CONTENT, STYLE, _config(**{"image.style_scale": 0.5, "optimizer.iterations": [1]}), None, extractor)
     stylize(CONTENT, STYLE, _config(**{"image.style_scale": 2.0, "optimizer.iterations": [1]}), None, extractor)
