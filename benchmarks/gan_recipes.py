@@ -45,15 +45,18 @@ unfinished after 41 min: at least 9x, far above the estimate by multiply-adds). 
 layer, the critic's 2x2-output convolution, whose input gradient TensorFlow computes slowly on CPU;
 computed as patches since (`gan/patch_conv.py`, `benchmarks/gan_patch_conv.py`: one train step 1.47x
 faster with oneDNN), kerasio_wgan_gp's first epoch took 2431 s and the conditional recipe's 263 s, on
-the otherwise idle machine (8.8x and 0.96x the default's 275 s above, from the run's earlier part). So one epoch of all eight takes about 90 min here and 20 epochs
-about 30 hours, plus the faster recipes' extra
-epochs for the equal-time rows and about 1-2 min per measurement (N = 10,000; about 40 of them,
-1 hour). Run it in parts on one work folder: every invocation continues the epochs already there (a
-crash or Ctrl-C costs at most the epoch in progress) and re-uses the metrics already measured:
+the otherwise idle machine (8.8x and 0.96x the default's 275 s above, from the run's earlier part).
+So one epoch of all eight takes about 85 min here and 20 epochs about 30 hours, plus the faster
+recipes' extra epochs for the equal-time rows and about 1-2 min per measurement (N = 10,000; about
+40 of them, 1 hour). Run it in parts on one work folder: every invocation continues the epochs
+already there (a crash or Ctrl-C costs at most the epoch in progress) and re-uses the metrics
+already measured; `--hours H` ends an invocation cleanly at a recipe boundary, before an epoch that
+would end after H hours (estimated from that recipe's last epoch), and logs its load:
 
     python benchmarks/gan_recipes.py --out runs/recipes --checkpoints 5            # 7 h or more
     python benchmarks/gan_recipes.py --out runs/recipes --checkpoints 5 10         # 7 h or more
     python benchmarks/gan_recipes.py --out runs/recipes --checkpoints 5 10 20      # 14 h or more
+    python benchmarks/gan_recipes.py --out runs/recipes --checkpoints 5 --hours 2  # a 2-hour part
 
 `--recipes NAME ...` trains and measures a subset (the reference recipe, default, is always
 included: the equal-time budgets are its times); splitting by recipe rather than by epochs puts the
@@ -164,17 +167,57 @@ def cpu_line() -> str:
     return f"{machine_description()}; {features}" if flags else f"{machine_description()}; CPU flags unknown"
 
 
-def train_all(trainers: dict[str, Trainer], checkpoints: list[int], max_epochs: int) -> None:
-    """Trains every recipe to the last checkpoint, interleaved, then the faster ones on to the reference's time."""
-    start, rounds_done = time.perf_counter(), 0
+def train_all(
+    trainers: dict[str, Trainer],
+    checkpoints: list[int],
+    max_epochs: int,
+    deadline: float | None = None,
+    clock=time.perf_counter,
+) -> bool:
+    """Trains every recipe to the last checkpoint, interleaved, then the faster ones on to the reference's time.
+
+    Args:
+        trainers: the recipes' `Trainer`s, the reference among them.
+        checkpoints: the epochs compared at (sorted).
+        max_epochs: the most epochs a faster recipe trains for the equal-time rows.
+        deadline: a `clock()` value; an epoch that would end after it (estimated from the recipe's
+            last epoch) is not started and training stops there, at a recipe boundary.
+        clock: seconds (a test passes a fake).
+
+    Returns:
+        True when all training is done; False when stopped for `deadline` (run again to continue).
+    """
+    start, rounds_done = clock(), 0
+    step_wall: dict[str, float] = {}  # each recipe's last step in this invocation, start-up included
+
+    def fits(trainer: Trainer) -> bool:
+        if deadline is None:
+            return True
+        seconds = trainer.cumulative_seconds()
+        last = seconds[-1] - (seconds[-2] if len(seconds) > 1 else 0.0) if seconds else 0.0
+        estimate = step_wall.get(trainer.name, 1.1 * last + 60.0)  # start-up (data, networks) about a minute
+        if clock() + estimate <= deadline:
+            return True
+        print(f"gan_recipes: stopping before {trainer.name}'s epoch {trainer.epochs + 1} (about "
+              f"{estimate / 60:.0f} min; --hours leaves {max(0.0, deadline - clock()) / 60:.0f}); the same command "
+              f"continues", file=sys.stderr, flush=True)  # fmt: skip
+        return False
+
+    def step(trainer: Trainer) -> None:
+        began = clock()
+        trainer.step()
+        step_wall[trainer.name] = clock() - began
+
     last = checkpoints[-1]
     first = min(t.epochs for t in trainers.values())
     for epoch in range(first + 1, last + 1):
         for trainer in trainers.values():  # interleaved: every recipe sees the same machine load
             if trainer.epochs < epoch:
-                trainer.step()
+                if not fits(trainer):
+                    return False
+                step(trainer)
         rounds_done += 1
-        spent = time.perf_counter() - start
+        spent = clock() - start
         left = spent / rounds_done * (last - epoch)
         print(f"gan_recipes: epoch {epoch}/{last} done for {len(trainers)} recipes ({spent / 60:.0f} min; "
               f"about {left / 60:.0f} min to go before the equal-time epochs)", file=sys.stderr, flush=True)  # fmt: skip
@@ -182,9 +225,11 @@ def train_all(trainers: dict[str, Trainer], checkpoints: list[int], max_epochs: 
     while True:  # equal wall time: a recipe faster per epoch trains on to the reference's time
         behind = [t for t in trainers.values() if t.cumulative_seconds()[-1] < budget and t.epochs < max_epochs]
         if not behind:
-            break
+            return True
         for trainer in behind:
-            trainer.step()
+            if not fits(trainer):
+                return False
+            step(trainer)
             print(f"gan_recipes: {trainer.name} epoch {trainer.epochs} for the equal-time rows (trained "
                   f"{trainer.cumulative_seconds()[-1]:.0f} s; the longest budget: {budget:.0f} s)", file=sys.stderr,
                   flush=True)  # fmt: skip
@@ -293,8 +338,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help=f"recipes to train and measure (default: all: {', '.join(r.name for r in RECIPES)}); "
                         f"{REFERENCE} is always included")  # fmt: skip
     p.add_argument("--kid-subsets", type=int, default=100, help="KID subsets (default: 100)")
+    p.add_argument("--hours", type=float, metavar="H",
+                   help="stop training at the first recipe boundary where the next epoch would end more than H "
+                        "hours after the start (estimated from that recipe's last epoch); measures nothing then; "
+                        "the same command continues")  # fmt: skip
     add_interleaved_arguments(p, [5, 10, 20], "gan-recipes")
     args = p.parse_args(argv)
+    if args.hours is not None and not args.hours > 0:
+        raise ConfigError(f"--hours must be positive, got {args.hours}")
     checkpoints = checkpoints_of(args)
     recipes = select(args.recipes)
 
@@ -315,8 +366,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     reference = gan_metrics.load_reference(evaluator, limit=args.reference_limit)
     trainers = {r.name: Trainer(r.name, REPO / "configs" / "gan" / r.config, out / r.name,
                                 recipe_overrides(r, args.seed, args.limit)) for r in recipes}  # fmt: skip
-    train_all(trainers, checkpoints, args.max_epochs)
+    deadline = None if args.hours is None else start + 3600 * args.hours
+    finished = train_all(trainers, checkpoints, args.max_epochs, deadline)
     trained = sum(t.trained for t in trainers.values())
+    if not finished:  # stopped for --hours: log this invocation's load, measure nothing yet
+        _log_invocation(out, {"started": started, "minutes": round((time.perf_counter() - start) / 60, 1),
+                              "epochs_trained": trained, "load_start": load_start, "load_end": os.getloadavg()[0]})  # fmt: skip
+        return 0
 
     def progress(message: str) -> None:
         print(f"gan_recipes: {message}", file=sys.stderr, flush=True)

@@ -104,3 +104,34 @@ def test_a_recipe_that_trained_well_past_the_budget_is_shown_but_not_ranked():
     assert (
         "Not ranked, for training more than 10% longer than the budget" in line and "`kerasio_wgan_gp` (4800 s" in line
     )
+
+
+class _FakeTrainer:
+    """A recipe whose epochs take fixed seconds on a fake clock (no training)."""
+
+    def __init__(self, name, seconds, clock, epochs=0):
+        self.name, self.seconds, self.clock, self.epochs = name, seconds, clock, epochs
+
+    def step(self):
+        self.clock[0] += self.seconds + 10  # the fit time plus start-up
+        self.epochs += 1
+
+    def cumulative_seconds(self):
+        return [self.seconds * (i + 1) for i in range(self.epochs)]
+
+
+def test_hours_stop_training_at_the_recipe_boundary_before_an_epoch_that_would_not_fit():
+    clock = [0.0]
+    trainers = {n: _FakeTrainer(n, s, clock, epochs=1) for n, s in [("default", 100), ("slow", 1000), ("fast", 50)]}
+    # Epoch 2 of all three fits in 1300 s (estimates from history: 1.1 x the last epoch + 60 s); at
+    # epoch 3 default's estimate is its step just measured (110 s: 1290 s), slow's would end at 2300 s.
+    assert gan_recipes.train_all(trainers, [3], 10, 1300.0, lambda: clock[0]) is False
+    assert [t.epochs for t in trainers.values()] == [3, 2, 2] and clock[0] == 1290
+    # Without a deadline the same call finishes the round, then fast trains on to default's 300 s.
+    assert gan_recipes.train_all(trainers, [3], 10, None, lambda: clock[0]) is True
+    assert [t.epochs for t in trainers.values()] == [3, 3, 6]
+
+
+def test_hours_must_be_positive():
+    with pytest.raises(ConfigError, match="--hours must be positive, got 0.0"):
+        gan_recipes.main(["--hours", "0", "--out", "unused"])
