@@ -50,6 +50,15 @@ pooling; AMD EPYC, 2 cores):
   the full-size painting, draw its middle-sized structure at the wrong size, and the last scale's 40
   iterations do not undo it).
 
+- Per layer (`image.shrink_style_layers`, `configs/nst/no_objects.toml`; one-off runs, RESULTS.md
+  "block5_conv1 by scale"): `block5_conv1` draws the eye at any scale where it has full weight,
+  and `block4_conv1` draws it too when its coarse targets come from the shrunk painting (at 128 px
+  the painting is 16 `block4_conv1` positions wide, fewer than `block5_conv1`'s 32 at 512 px). The
+  pixel-SWD gap of `"final"` comes from the shallow layers: blocks 1-3 shrunk with `block5_conv1` at
+  0.02 left a faint eyelid on Tuebingen x Frida Kahlo and no object on the other 7 pairs, with a
+  pixel SWD below neural-style's on its 3 reference pairs (0.78-0.93x) but a Gram style distance
+  1.5-1.8x fast.toml's, the painting's deepest statistics left unmatched.
+
 So every scale now takes its style targets from the style image at the output's final style size
 (`style_scale` x the output's long side): the coarse scales see the painting's texture statistics,
 not a thumbnail of its layout. It costs one forward pass of the larger style image per scale (well
