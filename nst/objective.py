@@ -78,8 +78,8 @@ class Objective:
         for k, images in layer_styles.items():
             if k not in self.style_layers or len(images) != len(blend):
                 raise ValueError(
-                    f"layer_styles[{k!r}]: needs a style layer ({', '.join(self.style_layers)}) and "
-                    f"{len(blend)} image(s), got {len(images)}"
+                    f"layer_styles needs style layers ({', '.join(self.style_layers)}) with {len(blend)} image(s) "
+                    f"each (one per blend weight), got {len(images)} image(s) for {k!r}"
                 )
         features = self.extractor(preprocess(np.asarray(content, np.float32)[None]))
         content_targets = {k: features[k] for k in self.content_layers}

@@ -123,9 +123,9 @@ def test_layer_styles_replace_the_style_targets_of_the_named_layers_only(random_
         other = from_big[k] if k in SHALLOW else from_small[k]
         np.testing.assert_allclose(mixed[k], want, rtol=1e-5, atol=1e-8)
         assert not np.allclose(mixed[k], other, rtol=1e-3), k
-    with pytest.raises(ValueError, match="needs a style layer"):
+    with pytest.raises(ValueError, match="got 1 image.s. for 'block4_conv2'"):
         objective.set_targets(content, [big], [1.0], {"block4_conv2": [small]})
-    with pytest.raises(ValueError, match="1 image"):
+    with pytest.raises(ValueError, match="with 1 image.s. each .one per blend weight., got 2"):
         objective.set_targets(content, [big], [1.0], {"block1_conv1": [small, small]})
 
 
