@@ -372,9 +372,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     deadline = None if args.hours is None else start + 3600 * args.hours
     finished = train_all(trainers, checkpoints, args.max_epochs, deadline)
     trained = sum(t.trained for t in trainers.values())
+
+    def log_invocation() -> list[dict]:
+        return _log_invocation(out, {"started": started, "minutes": round((time.perf_counter() - start) / 60, 1),
+                                     "epochs_trained": trained, "load_start": load_start,
+                                     "load_end": os.getloadavg()[0]})  # fmt: skip
+
     if not finished:  # stopped for --hours: log this invocation's load, measure nothing yet
-        _log_invocation(out, {"started": started, "minutes": round((time.perf_counter() - start) / 60, 1),
-                              "epochs_trained": trained, "load_start": load_start, "load_end": os.getloadavg()[0]})  # fmt: skip
+        log_invocation()
         return 0
 
     def progress(message: str) -> None:
@@ -396,9 +401,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_write:
         figure = Path(shutil.copy(figure, REPO / "benchmarks" / FIGURE))
 
-    invocations = _log_invocation(out, {"started": started, "minutes": round((time.perf_counter() - start) / 60, 1),
-                                        "epochs_trained": trained, "load_start": load_start,
-                                        "load_end": os.getloadavg()[0]})  # fmt: skip
+    invocations = log_invocation()
     cc_real = next((r["metrics"]["class_consistency"]["real_test"]["overall"] for r in rows
                     if "class_consistency" in r["metrics"]), None)  # fmt: skip
     write_json(out / "gan_recipes.json", {"machine": cpu_line(), "n": args.n, "limit": args.limit, "seed": args.seed,
