@@ -1,6 +1,8 @@
 """Tests for benchmarks/gan_recipes.py: its recipe table covers every shipped config and every loss, and a
 tiny run measures every recipe at every checkpoint and resumes without training again."""
 
+import json
+
 import pytest
 from compare_support import TINY_EVALUATOR
 from gan_support import REPO
@@ -59,6 +61,12 @@ def test_a_tiny_run_measures_every_recipe_at_every_checkpoint_and_a_second_run_t
             "--reference-limit", "200", "--out", str(out)]  # fmt: skip
     results = (REPO / "benchmarks" / "RESULTS.md").read_bytes()
 
+    # --hours too short for any epoch: trains and measures nothing, logs the invocation, exits cleanly.
+    assert gan_recipes.main([*argv, "--hours", "0.0001"]) == 0
+    stopped = capsys.readouterr()
+    assert "stopping before default's epoch 1" in stopped.err and "At equal epochs" not in stopped.out
+    assert not list((out / "default" / GanFiles.GENERATORS_DIR).glob(GanFiles.GENERATOR_GLOB))
+
     assert gan_recipes.main(argv) == 0
     first = capsys.readouterr().out
     expected = {(f"{c} epoch{'s' if c > 1 else ''}", r) for c in (1, 2) for r in ("default", "conditional")}
@@ -80,6 +88,8 @@ def test_a_tiny_run_measures_every_recipe_at_every_checkpoint_and_a_second_run_t
     assert "measuring" not in second.err  # every generator's metrics came from its cache
     assert second.out.split("![FID")[0] == first.split("![FID")[0]  # the same tables
     assert "0 epochs trained" in second.out
+    invocations = json.loads((out / "invocations.json").read_text())
+    assert [i["epochs_trained"] for i in invocations] == [0, 4, 0]
     assert (REPO / "benchmarks" / "RESULTS.md").read_bytes() == results  # --no-write
 
 
