@@ -46,7 +46,7 @@ layer, the critic's 2x2-output convolution, whose input gradient TensorFlow comp
 computed as patches since (`gan/patch_conv.py`, `benchmarks/gan_patch_conv.py`: one train step 1.47x
 faster with oneDNN), kerasio_wgan_gp's first epoch took 2431 s and the conditional recipe's 263 s, on
 the otherwise idle machine (8.8x and 0.96x the default's 275 s above, from the run's earlier part).
-Epoch 2 (2026-11-27, idle machine, load about 2): default 312 s (about a minute of tests ran beside
+Epoch 2 (2026-11-27, same CPU, idle machine, load about 2): default 312 s (about a minute of tests ran beside
 its start), seed 212, non_saturating 248, lsgan 243, hinge 242, wgan_gp 1103, kerasio_wgan_gp 2381,
 conditional 252 s; 80 min for all eight, start-ups included.
 So one epoch of all eight takes about 85 min here and 20 epochs about 30 hours, plus the faster
