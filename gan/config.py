@@ -223,6 +223,10 @@ class TrainConfig:
         gp_interpolation: where the penalty's points lie between a real image x and a fake x~:
             x + a (x~ - x) with a ~ U[0, 1] ("uniform", the paper) or a ~ N(0, 1) ("normal", what
             the keras.io WGAN-GP example draws). Used by "wgan_gp" only.
+        drift_weight: weight of the drift penalty mean D(x)^2 on the real images' scores (Karras
+            et al. 2018, who use 0.001 with WGAN-GP), which keeps a critic's scores near 0; 0 (default)
+            adds none. Any loss takes it; it matters for "wgan_gp", whose loss does not see a constant
+            added to every score.
         label_noise: the discriminator's labels (fake = 1, real = 0) get `label_noise * U[0, 1)`
             added, the reference's "important trick"; used by the "reference" loss only.
         training_mode: call the networks with `training=True` inside `train_step`, so Dropout and
@@ -249,12 +253,15 @@ class TrainConfig:
     critic_steps: int = 1
     gp_weight: float = 10.0
     gp_interpolation: Literal["uniform", "normal"] = "uniform"
+    drift_weight: float = 0.0
     precision: Literal["float32", "mixed_bfloat16"] = "float32"
 
     def __post_init__(self):
         _positive("train.critic_steps", self.critic_steps)
         if self.gp_weight < 0:
             raise ValueError(f"train.gp_weight must be 0 or more, got {self.gp_weight}")
+        if self.drift_weight < 0:
+            raise ValueError(f"train.drift_weight must be 0 or more, got {self.drift_weight}")
         _positive("train.epochs", self.epochs)
         _positive("train.batch_size", self.batch_size)
         _positive("train.d_learning_rate", self.d_learning_rate)

@@ -7,7 +7,8 @@ form of Keras's DCGAN example that the reference notebook uses:
 1. Discriminator phase (`discriminator_step`, `critic_steps` times): draw z, make fakes G(z) (no
    gradient to G), and take one optimizer step on D's weights for the loss of D on the batch
    [fakes; reals]. The reference loss labels fakes 1 and reals 0 plus `label_noise * U[0, 1)`;
-   "wgan_gp" adds `gp_weight` times the gradient penalty on random interpolates.
+   "wgan_gp" adds `gp_weight` times the gradient penalty on random interpolates, and `drift_weight` > 0
+   adds that times the drift penalty mean D(x)^2 (Karras et al. 2018).
 2. Generator phase (`generator_step`): draw a fresh z and take one optimizer step on G's weights
    for the generator loss of D(G(z)); D's weights are not touched.
 
@@ -31,7 +32,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gan.losses import GANLoss, get_loss, gradient_penalty
+from gan.losses import GANLoss, drift_penalty, get_loss, gradient_penalty
 
 # Replica r draws from seed (s + r * _REPLICA_SEED_STRIDE, counter): distinct streams, see _draw_seed.
 _REPLICA_SEED_STRIDE = 1_000_003
@@ -60,6 +61,7 @@ class GAN(keras.Model):
         gp_weight: weight of the gradient penalty, for losses that have one ("wgan_gp").
         gp_interpolation: "uniform" (alpha ~ U[0, 1], Gulrajani et al.) or "normal" (alpha ~ N(0, 1),
             the keras.io WGAN-GP example) for the penalty's interpolates.
+        drift_weight: weight of `gan.losses.drift_penalty` on the real images' scores (0: none).
         **kwargs: passed to `keras.Model` (e.g. `name`).
     """
 
@@ -74,6 +76,7 @@ class GAN(keras.Model):
         critic_steps: int = 1,
         gp_weight: float = 10.0,
         gp_interpolation: str = "uniform",
+        drift_weight: float = 0.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -88,6 +91,7 @@ class GAN(keras.Model):
         self.critic_steps = int(critic_steps)
         self.gp_weight = float(gp_weight)
         self.gp_interpolation = gp_interpolation
+        self.drift_weight = float(drift_weight)
         self.label_noise = float(label_noise)
         self.training_mode = bool(training_mode)
         self.ema = float(ema)
@@ -211,6 +215,8 @@ class GAN(keras.Model):
             if alpha is not None:
                 critic = lambda images: self._judge(images, labels)
                 d_loss += self.gp_weight * gradient_penalty(critic, real_images, fakes, alpha)
+            if self.drift_weight > 0:
+                d_loss += self.drift_weight * drift_penalty(real_output)
         weights = self.discriminator.trainable_weights
         self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, weights), weights))
         d_real = tf.reduce_mean(loss.reported(real_output))

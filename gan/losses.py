@@ -140,6 +140,18 @@ def wasserstein_generator_loss(fake_output):
     return -_batch_mean(fake_output)
 
 
+def drift_penalty(real_output):
+    """The drift penalty of Karras et al., "Progressive Growing of GANs" (2018), appendix A.1.
+
+        drift = mean D(x)^2     (the GAN adds `train.drift_weight` times it; the paper: 0.001)
+
+    The Wasserstein loss and the gradient penalty are blind to a constant added to every critic
+    score, so nothing holds the scores near 0 and they can wander far from it; this term does,
+    without changing which images score higher.
+    """
+    return _batch_mean(tf.square(real_output))
+
+
 def interpolates(real_images, fake_images, alpha):
     """Points x^ = x + alpha (x~ - x) between real images x and fakes x~ (Gulrajani et al. 2017, Alg. 1).
 

@@ -242,6 +242,7 @@ def build_gan(config: GANConfig, image_shape):
         critic_steps=t.critic_steps,
         gp_weight=t.gp_weight,
         gp_interpolation=t.gp_interpolation,
+        drift_weight=t.drift_weight,
     )
     gan.compile(
         d_optimizer=keras.optimizers.Adam(t.d_learning_rate, beta_1=t.beta_1, beta_2=t.beta_2),

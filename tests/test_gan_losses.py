@@ -80,6 +80,11 @@ def test_least_squares_loss_by_hand():
     assert _value(losses.least_squares_generator_loss(FAKE)) == pytest.approx(0.5)  # 1/2 mean(1, 1)
 
 
+def test_drift_penalty_by_hand():
+    # mean(0.5^2, (-1)^2) = 0.625: only the real images' scores count.
+    assert _value(losses.drift_penalty(REAL)) == pytest.approx(0.625)
+
+
 def test_unknown_loss_names_the_choices():
     with pytest.raises(ValueError, match="hinge"):
         losses.get_loss("wasserstein")
@@ -189,6 +194,19 @@ def test_the_critic_is_updated_critic_steps_times_per_generator_step(loss, steps
     assert (int(gan.d_optimizer.iterations), int(gan.g_optimizer.iterations)) == (2 * steps, 2)
     assert all(np.isfinite(v).all() for v in history.values())
     assert set(history) == {"d_loss", "g_loss", "d_real", "d_fake"}
+
+
+def test_the_drift_penalty_moves_the_critics_last_bias_which_the_wasserstein_loss_cannot():
+    # A constant added to every score leaves mean D(G(z)) - mean D(x) and the penalty unchanged, so the
+    # last bias has a zero gradient; the drift term's gradient there is 2 drift_weight mean D(x).
+    for weight, moves in ((0.0, False), (0.001, True)):
+        gan = _tiny("wgan_gp", f"train.drift_weight={weight}")
+        bias = gan.discriminator.weights[-1]
+        assert bias.path.endswith("bias")
+        before = np.array(bias)
+        d_loss, d_real, _ = gan.discriminator_step(_reals())
+        assert np.isfinite(_value(d_loss))
+        assert (not np.array_equal(before, np.array(bias))) is moves, f"drift_weight {weight}"
 
 
 def test_non_saturating_reports_p_fake_like_the_reference():

@@ -154,6 +154,7 @@ def test_discriminator_pad_and_block_dropout():
         ("model.discriminator.block_dropout=[0.1, 1.0, 0.0]", "block_dropout must be in [0, 1)"),
         ("train.critic_steps=0", "train.critic_steps must be positive"),
         ("train.gp_weight=-1", "gp_weight must be 0 or more"),
+        ("train.drift_weight=-0.001", "drift_weight must be 0 or more"),
         ("train.gp_interpolation=beta", "gp_interpolation"),
         ("model.num_classes=1", "num_classes must be at least 2"),
     ],
