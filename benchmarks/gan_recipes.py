@@ -61,6 +61,14 @@ would end after H hours (estimated from that recipe's last epoch), and logs its 
     python benchmarks/gan_recipes.py --out runs/recipes --checkpoints 5 10 20      # 14 h or more
     python benchmarks/gan_recipes.py --out runs/recipes --checkpoints 5 --hours 2  # a 2-hour part
 
+`--precision` compares instead the default config in float32 against the same config with
+`train.precision = "mixed_bfloat16"` (issue 15, item 4: mixed precision becomes the default only if it
+is faster at no worse FID), the same way, into the `gan_precision_fid` section and
+`benchmarks/gan_precision_fid_time.png`; run it on a CPU with AVX512_BF16 or AMX (elsewhere bfloat16
+is emulated, about 9x slower: `gan_throughput.py --precision`):
+
+    python benchmarks/gan_recipes.py --precision --out runs/precision --checkpoints 5 10
+
 `--recipes NAME ...` trains and measures a subset (the reference recipe, default, is always
 included: the equal-time budgets are its times); splitting by recipe rather than by epochs puts the
 parts under different machine loads, which the equal-time rows then compare, so prefer epochs.
@@ -112,9 +120,37 @@ RECIPES = (
     Recipe("conditional", "conditional.toml", {}),
 )
 """Every recipe the benchmark compares, in table order."""
+PRECISION_RECIPES = (
+    Recipe("default", "default.toml", {}),  # float32
+    Recipe("mixed_bfloat16", "default.toml", {"train.precision": "mixed_bfloat16"}),
+)
+"""`--precision` (issue 15, item 4): the default config in float32 against the same config in mixed_bfloat16."""
 REFERENCE = "default"
 """The recipe whose cumulative training times are the equal-wall-time budgets."""
-FIGURE = "gan_recipes_fid_time.png"
+
+
+class Suite(NamedTuple):
+    """What one invocation compares and where it writes: the recipes, the RESULTS.md section, the figure."""
+
+    recipes: tuple[Recipe, ...]
+    section: str
+    title: str
+    figure: str
+    purpose: str  # the sentence after the verdict: what the table decides
+
+
+SUITES = {
+    "recipes": Suite(RECIPES, "gan_recipes", "GAN recipes side by side (`benchmarks/gan_recipes.py`)",
+                     "gan_recipes_fid_time.png",
+                     "This table is the input to issue 15's item 8 (the default config is the recipe with the best "
+                     "FID at equal wall time); the script does not change the default."),
+    "precision": Suite(PRECISION_RECIPES, "gan_precision_fid",
+                       "Mixed precision at equal epochs and equal wall time (`benchmarks/gan_recipes.py --precision`)",
+                       "gan_precision_fid_time.png",
+                       "This table is the input to issue 15's item 4 (mixed_bfloat16 becomes the default only if it "
+                       "is faster at no worse FID); the script does not change the default."),
+}  # fmt: skip
+FIGURE = SUITES["recipes"].figure
 SETTINGS = "settings.json"  # in the work folder: what its runs were trained with
 
 
@@ -123,18 +159,18 @@ def recipe_overrides(recipe: Recipe, seed: int, limit: int | None) -> dict:
     return {**recipe.overrides, "seed": seed, "data.limit": limit}
 
 
-def select(names: Sequence[str] | None) -> list[Recipe]:
-    """The recipes named (all when None), in table order, the reference recipe always among them.
+def select(names: Sequence[str] | None, pool: Sequence[Recipe] = RECIPES) -> list[Recipe]:
+    """The recipes of `pool` named (all when None), in table order, the reference recipe always among them.
 
     Raises:
-        ConfigError: a name is not in `RECIPES`.
+        ConfigError: a name is not in `pool`.
     """
-    known = [r.name for r in RECIPES]
+    known = [r.name for r in pool]
     unknown = [n for n in names or () if n not in known]
     if unknown:
         raise ConfigError(f"--recipes: unknown recipe {', '.join(unknown)}; choose from {', '.join(known)}")
     wanted = set(names or known) | {REFERENCE}
-    return [r for r in RECIPES if r.name in wanted]
+    return [r for r in pool if r.name in wanted]
 
 
 def check_settings(out: Path, settings: dict) -> None:
@@ -345,12 +381,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="stop training at the first recipe boundary where the next epoch would end more than H "
                         "hours after the start (estimated from that recipe's last epoch); measures nothing then; "
                         "the same command continues")  # fmt: skip
+    p.add_argument("--precision", action="store_true",
+                   help="compare instead the default config in float32 and in mixed_bfloat16 (issue 15, item 4) "
+                        "into the gan_precision_fid section")  # fmt: skip
     add_interleaved_arguments(p, [5, 10, 20], "gan-recipes")
     args = p.parse_args(argv)
     if args.hours is not None and not args.hours > 0:
         raise ConfigError(f"--hours must be positive, got {args.hours}")
     checkpoints = checkpoints_of(args)
-    recipes = select(args.recipes)
+    suite = SUITES["precision" if args.precision else "recipes"]
+    recipes = select(args.recipes, suite.recipes)
 
     from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 
@@ -397,9 +437,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             {(r["epoch"], r["seconds"], r["metrics"]["generated"]["fid"]) for r in rows if r["recipe"] == name}
         )
         series.append((name, [s for _, s, _ in points], [f for _, _, f in points]))
-    figure = figures.fid_against_time(series, out / FIGURE)
+    figure = figures.fid_against_time(series, out / suite.figure)
     if not args.no_write:
-        figure = Path(shutil.copy(figure, REPO / "benchmarks" / FIGURE))
+        figure = Path(shutil.copy(figure, REPO / "benchmarks" / suite.figure))
 
     invocations = log_invocation()
     cc_real = next((r["metrics"]["class_consistency"]["real_test"]["overall"] for r in rows
@@ -413,7 +453,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     recipe_lines = [f"`{r.name}`: `configs/gan/{r.config}`" + (" with " + ", ".join(f"`{k} = {v}`" for k, v in
                     r.overrides.items()) if r.overrides else "") for r in recipes]  # fmt: skip
     md = "\n".join([
-        "## GAN recipes side by side (`benchmarks/gan_recipes.py`)",
+        f"## {suite.title}",
         "",
         f"CPU: {cpu_line()}. Every recipe trained in one process, interleaved one epoch at a time, on "
         f"{'the first ' + str(args.limit) if args.limit else 'all 60,000'} Fashion-MNIST training images, seed "
@@ -430,14 +470,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         *tables(rows),
         "",
-        f"![FID against training wall time, one line per recipe]({FIGURE})",
+        f"![FID against training wall time, one line per recipe]({suite.figure})",
         "",
-        verdict_line(rows, floor['fid']) + " This table is the input to issue 15's item 8 (the default config is the recipe "
-        "with the best FID at equal wall time); the script does not change the default.",
+        verdict_line(rows, floor['fid']) + " " + suite.purpose,
         "",
         f"Invocations on this work folder (1-minute load average on the 2 cores): {loads}.",
     ])  # fmt: skip
-    publish("gan_recipes", md, write=not args.no_write)
+    publish(suite.section, md, write=not args.no_write)
     return 0
 
 
