@@ -1,6 +1,7 @@
 """Tests for benchmarks/gan_recipes.py: its recipe table covers every shipped config and every loss, and a
 tiny run measures every recipe at every checkpoint and resumes without training again."""
 
+import dataclasses
 import json
 
 import pytest
@@ -33,6 +34,20 @@ def test_selecting_recipes_keeps_the_reference_and_refuses_unknown_names():
     assert [r.name for r in gan_recipes.select(None)] == [r.name for r in gan_recipes.RECIPES]
     with pytest.raises(ConfigError, match="unknown recipe nope"):
         gan_recipes.select(["nope"])
+
+
+def test_the_precision_suite_differs_from_the_default_only_in_precision():
+    suite = gan_recipes.SUITES["precision"]
+    configs = [load_config(GANConfig, REPO / "configs" / "gan" / r.config, values=r.overrides) for r in suite.recipes]
+    assert [r.name for r in suite.recipes][0] == gan_recipes.REFERENCE
+    assert [c.train.precision for c in configs] == ["float32", "mixed_bfloat16"]
+    assert (
+        dataclasses.replace(configs[1], train=dataclasses.replace(configs[1].train, precision="float32")) == configs[0]
+    )
+    assert [r.name for r in gan_recipes.select(None, suite.recipes)] == ["default", "mixed_bfloat16"]
+    with pytest.raises(ConfigError, match="unknown recipe hinge"):
+        gan_recipes.select(["hinge"], suite.recipes)
+    assert suite.section != gan_recipes.SUITES["recipes"].section and suite.figure != gan_recipes.FIGURE
 
 
 def _table_rows(markdown: str) -> dict[str, set[tuple[str, str]]]:
