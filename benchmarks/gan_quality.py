@@ -62,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Path(args.out) if args.out and Path(args.out).is_dir() else create_run_dir(args.out, "gan-quality")
     evaluator = load_named_evaluator(args)
     reference = gan_metrics.load_reference(evaluator, limit=args.reference_limit)
-    overrides = {"seed": args.seed, "data.limit": args.limit}
+    # float32 for both, as when this target was set: the default's "auto" precision would differ by CPU.
+    overrides = {"seed": args.seed, "data.limit": args.limit, "train.precision": "float32"}
     trainers = {name: Trainer(name, path, out / name, overrides) for name, path in CONFIGS.items()}
     start = time.perf_counter()
     for epoch in range(1, checkpoints[-1] + 1):

@@ -155,8 +155,13 @@ SETTINGS = "settings.json"  # in the work folder: what its runs were trained wit
 
 
 def recipe_overrides(recipe: Recipe, seed: int, limit: int | None) -> dict:
-    """The recipe's overrides plus the benchmark's seed and training-image limit."""
-    return {**recipe.overrides, "seed": seed, "data.limit": limit}
+    """The recipe's overrides plus the benchmark's seed and training-image limit, in float32 unless it names a precision.
+
+    The shipped default precision is "auto" (`gan.precision`: mixed_bfloat16 on CPUs with bfloat16
+    arithmetic); pinning float32 keeps the recipes comparable with each other and across machines,
+    and `--precision` measures what mixed precision changes.
+    """
+    return {"train.precision": "float32", **recipe.overrides, "seed": seed, "data.limit": limit}
 
 
 def select(names: Sequence[str] | None, pool: Sequence[Recipe] = RECIPES) -> list[Recipe]:
@@ -466,7 +471,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "images/s = real images trained on / that time. FID, KID: lower is better; precision, recall, class "
         "entropy (at most ln 10 = 2.30), class consistency: higher is better.",
         "",
-        "Recipes: " + "; ".join(recipe_lines) + ".",
+        "Recipes (each in float32 unless it names another `train.precision`; the shipped default, \"auto\", "
+        "picks mixed_bfloat16 on CPUs with bfloat16 arithmetic): " + "; ".join(recipe_lines) + ".",
         "",
         *tables(rows),
         "",

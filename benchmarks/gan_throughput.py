@@ -10,7 +10,8 @@ Target (issue 2): the seed config, trained as `python -m gan.train` trains it, p
   runs it: `gan.gan.GAN`, the cached, prefetched `gan.data.make_dataset` pipeline, the per-batch
   `TrainingGuard` callback, and the environment `gan.train` sets before importing TensorFlow
   (`common.tfenv`: oneDNN kernels, which TensorFlow leaves off on AVX2-only CPUs).
-- default config: `configs/gan/default.toml` the same way.
+- default config: `configs/gan/default.toml` the same way, in float32 (its "auto" precision picks
+  mixed_bfloat16 on CPUs with bfloat16 arithmetic; `--precision` measures that).
 
 The kernel choice is fixed when TensorFlow is imported, so each trainer lives in its own worker
 process. The workers are started once, warmed up (tracing, the first batches), and then told in
@@ -69,7 +70,7 @@ def _build(name: str, images):
     from gan.data import make_dataset
     from gan.train import build_gan
 
-    overrides = ["train.precision=mixed_bfloat16"] if name.endswith("mixed_bfloat16") else []
+    overrides = [f"train.precision={'mixed_bfloat16' if name.endswith('mixed_bfloat16') else 'float32'}"]
     config = load_config(GANConfig, REPO / "configs" / "gan" / f"{name.split()[0]}.toml", overrides)
     gan = build_gan(config, images.shape[1:])
     dataset = make_dataset(images, config.train.batch_size, config.model.value_range, seed=0)

@@ -9,6 +9,7 @@ Each module owns one thing (importing the package does not import TensorFlow):
 - `gan.gan`: `GAN`, the `keras.Model` whose `train_step` updates both networks.
 - `gan.callbacks`: sample grids, history, checkpoints and the stop guard, all written atomically.
 - `gan.train`: `train(config, run_dir)` and `python -m gan.train`.
+- `gan.precision`: what `train.precision = "auto"` (the default) stands for on this machine.
 - `gan.distribute`: the `tf.distribute` strategy (`strategy`), `TF_CONFIG`, which worker writes.
 - `gan.resume`: `--resume`'s config and checks, `load_checkpoint`.
 - `gan.summary`: a run's `summary.json`.

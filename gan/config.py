@@ -235,9 +235,11 @@ class TrainConfig:
         ema: decay of an exponential moving average of the generator's weights (Yazici et al.
             2019), which is what samples and `generator.keras` show; 0 turns it off. The decay
             warms up as min(ema, (1 + t) / (10 + t)) over the first generator steps t.
-        precision: Keras's dtype policy for both networks: "float32", or "mixed_bfloat16" (layers
+        precision: Keras's dtype policy for both networks: "float32", "mixed_bfloat16" (layers
             compute in bfloat16, variables stay float32; the output layers and the losses stay
-            float32). Only CPUs with AVX512_BF16 or AMX (and GPUs/TPUs) compute bfloat16 natively.
+            float32), or "auto" (default): mixed_bfloat16 on a CPU that computes bfloat16 in
+            hardware (AVX512_BF16 or AMX), float32 elsewhere (`gan.precision`, with the
+            measurements). A run saves the precision it used; `--resume` keeps it.
     """
 
     epochs: int = 10
@@ -254,7 +256,7 @@ class TrainConfig:
     gp_weight: float = 10.0
     gp_interpolation: Literal["uniform", "normal"] = "uniform"
     drift_weight: float = 0.0
-    precision: Literal["float32", "mixed_bfloat16"] = "float32"
+    precision: Literal["auto", "float32", "mixed_bfloat16"] = "auto"
 
     def __post_init__(self):
         _positive("train.critic_steps", self.critic_steps)

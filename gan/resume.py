@@ -14,6 +14,7 @@ from common.config import load_config
 from common.errors import ConfigError, InputError
 from common.runformat import GanFiles
 from gan.config import GANConfig
+from gan.precision import with_concrete_precision
 
 
 def resumed_config(run_dir: str, config_path: str | None, overrides, values: dict) -> GANConfig:
@@ -41,7 +42,9 @@ def resumed_config(run_dir: str, config_path: str | None, overrides, values: dic
     if config_path is None:
         return load_config(GANConfig, saved_path, overrides, values)
     saved = load_config(GANConfig, saved_path)
-    differing = config_differences(saved, load_config(GANConfig, config_path, overrides, values))
+    # "auto" (the default) means the precision the run was trained in, which its config.toml names.
+    repeated = with_concrete_precision(load_config(GANConfig, config_path, overrides, values), Path(run_dir))
+    differing = config_differences(saved, repeated)
     if differing:
         raise ConfigError(
             f"--resume {run_dir}: the repeated flags differ from the run's {GanFiles.CONFIG} in "

@@ -30,6 +30,7 @@ from common.faults import reporting_faults
 from common.runformat import GanFiles, GanSummary
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 from gan.config import GANConfig
+from gan.precision import AUTO, with_concrete_precision
 from gan.resume import check_resumable, load_checkpoint, remove_temporaries, resumed_config
 from gan.summary import write_summary
 
@@ -106,6 +107,9 @@ def train(
 
     strategy = get_strategy(config.strategy)
     chief = is_chief(strategy)  # only the chief writes into run_dir (gan.distribute)
+    # "auto" becomes the precision this machine trains best in (or, resumed, the run's own), and the
+    # saved config.toml names it.
+    config = with_concrete_precision(config, run_dir if resume else None)
     if resume:
         check_resumable(config, run_dir)
         if chief:
@@ -215,6 +219,7 @@ def build_gan(config: GANConfig, image_shape):
     from gan.gan import GAN
     from gan.losses import get_loss
     from gan.models import build_discriminator, build_generator
+    from gan.precision import resolve_precision
 
     t = config.train
     loss = get_loss(t.loss)
@@ -222,7 +227,7 @@ def build_gan(config: GANConfig, image_shape):
     # two networks only, and put the caller's policy back. (No loss scaling: bfloat16 has float32's
     # exponent range, so small gradients do not underflow as they would in float16.)
     previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(t.precision)
+    keras.config.set_dtype_policy(resolve_precision(t.precision, multi_worker=config.strategy == "multi_worker"))
     try:
         # The notebook builds the discriminator first; same order, same initial weights for a seed.
         # Its last activation follows the loss (sigmoid only where the loss wants probabilities).
@@ -294,7 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--strategy", choices=("default", "mirrored", "multi_worker"),
         help="tf.distribute strategy (strategy); multi_worker reads the cluster from TF_CONFIG (see README)",
     )  # fmt: skip
-    parser.add_argument("--precision", choices=("float32", "mixed_bfloat16"), help="dtype policy (train.precision)")
+    parser.add_argument("--precision", choices=("auto", "float32", "mixed_bfloat16"),
+                        help="dtype policy (train.precision); auto: mixed_bfloat16 on CPUs with AVX512_BF16/AMX")  # fmt: skip
     parser.add_argument(
         "--tensorboard", action="store_true", default=None, help="also write TensorBoard logs (output.tensorboard)"
     )
@@ -357,6 +363,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     keras.utils.set_random_seed(config.seed)  # the initial weights: the process is this run's alone
     print(f"gan.train: run directory {run_dir}" + ("" if chief else " (the chief's; this worker writes nothing there)"),
           file=sys.stderr, flush=True)  # fmt: skip
+    if config.train.precision == AUTO:
+        config = with_concrete_precision(config, resume_dir)
+        print(f'gan.train: precision {config.train.precision} (train.precision "auto" on this machine; see '
+              "gan/precision.py)", file=sys.stderr, flush=True)  # fmt: skip
     try:
         summary = train(config, run_dir, resume=resume_dir is not None)
     except TrainingInterrupted as e:
@@ -370,7 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise
     where = f"wrote {run_dir}" if chief else f"the chief wrote {run_dir}"
     print(
-        f"gan.train: {summary.epochs} epochs, {summary.images_per_second} images/s; {where}. "
+        f"gan.train: {summary.epochs} epoch{'' if summary.epochs == 1 else 's'}, {summary.images_per_second} images/s; {where}. "
         f"Sample with: python -m gan.sample {run_dir}",
         file=sys.stderr,
     )

@@ -38,7 +38,8 @@ def test_selecting_recipes_keeps_the_reference_and_refuses_unknown_names():
 
 def test_the_precision_suite_differs_from_the_default_only_in_precision():
     suite = gan_recipes.SUITES["precision"]
-    configs = [load_config(GANConfig, REPO / "configs" / "gan" / r.config, values=r.overrides) for r in suite.recipes]
+    configs = [load_config(GANConfig, REPO / "configs" / "gan" / r.config, values=gan_recipes.recipe_overrides(r, 0, None))
+               for r in suite.recipes]  # fmt: skip
     assert [r.name for r in suite.recipes][0] == gan_recipes.REFERENCE
     assert [c.train.precision for c in configs] == ["float32", "mixed_bfloat16"]
     assert (
