@@ -4,12 +4,13 @@ The Wasserstein critic loss, mean D(G(z)) - mean D(x), and the gradient penalty 
 constant added to every score, so nothing in `wgan_gp` holds the scores near 0. In `gan_recipes.py`
 both WGAN-GP recipes' critic losses grew from single digits to -758 and -1007 by epoch 5 (2026-11-27,
 AVX2 EPYC); a critic whose scores share a large constant turns Dropout before its last layer into
-noise far larger than the gap between real and fake scores. This script trains `gan_recipes.py`'s
-`wgan_gp` recipe (the default architecture, `train.loss = "wgan_gp"`, 5 critic steps, penalty 10)
-in variants (`VARIANTS`) and reads the critic after every epoch:
+noise far larger than the gap between real and fake scores. This script trains the default
+architecture with `train.loss = "wgan_gp"` (5 critic steps, penalty 10: `gan_recipes.py`'s
+`wgan_gp` recipe as it was then) in variants (`VARIANTS`) and reads the critic after every epoch:
 
-- `as_is`: the recipe;
-- `no_dropout`: `model.discriminator.dropout = 0` (Gulrajani et al.'s critics have no dropout);
+- `as_is`: the default architecture as it is, with Dropout(0.2) before the critic's last layer;
+- `no_dropout`: `model.discriminator.dropout = 0` (Gulrajani et al.'s critics have no dropout;
+  `gan_recipes.py`'s `wgan_gp` recipe since this measurement);
 - `drift`: `train.drift_weight = 0.001`, the drift penalty of Karras et al. (2018), mean D(x)^2.
 
 Each variant is one run directory trained one epoch per call (`benchmarks.interleaved.Trainer`,
@@ -40,27 +41,28 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
-from benchmarks.gan_recipes import RECIPES  # noqa: E402
 from common.cli import ArgumentParser, run_cli  # noqa: E402
 from common.errors import ConfigError  # noqa: E402
 
-WGAN_GP = next(r for r in RECIPES if r.name == "wgan_gp")
+CONFIG = "default.toml"
+BASE = {"train.loss": "wgan_gp", "train.critic_steps": 5, "train.gp_weight": 10.0, "train.precision": "float32"}
+"""The overrides every variant shares over configs/gan/default.toml (float32, as gan_recipes.py trains)."""
 VARIANTS = {
     "as_is": {},
     "no_dropout": {"model.discriminator.dropout": 0.0},
     "drift": {"train.drift_weight": 0.001},
 }
-"""Each variant's overrides over `gan_recipes.py`'s wgan_gp recipe."""
+"""Each variant's overrides over `BASE`."""
 STATS = "critic.jsonl"  # in each variant's run directory: one row per epoch
 IMAGES = 1024
 MASKS = 16
 
 
 def variant_overrides(name: str, seed: int = 0, limit: int | None = None) -> dict:
-    """The dotted config overrides of variant `name` over configs/gan/default.toml, float32 as gan_recipes trains."""
+    """The dotted config overrides of variant `name` over configs/gan/default.toml."""
     if name not in VARIANTS:
         raise ConfigError(f"--variant: unknown variant {name!r}; choose from {', '.join(VARIANTS)}")
-    return {"train.precision": "float32", **WGAN_GP.overrides, **VARIANTS[name], "seed": seed, "data.limit": limit}
+    return {**BASE, **VARIANTS[name], "seed": seed, "data.limit": limit}
 
 
 def critic_stats(gan, reals, masks: int = MASKS, seed: int = 0) -> dict:
@@ -100,7 +102,7 @@ def train_variant(name: str, out: Path, epochs: int, seed: int, limit: int | Non
     from gan.resume import load_checkpoint
     from gan.train import build_gan
 
-    config_path = REPO / "configs" / "gan" / WGAN_GP.config
+    config_path = REPO / "configs" / "gan" / CONFIG
     overrides = variant_overrides(name, seed, limit)
     trainer = Trainer(name, config_path, out / name, overrides)
     config = load_config(GANConfig, config_path, values=overrides)
@@ -145,19 +147,19 @@ def report(args) -> int:
     reference = gan_metrics.load_reference(evaluator, limit=args.reference_limit)
     fids = {}
     for name, r in rows.items():
-        trainer = Trainer(name, REPO / "configs" / "gan" / WGAN_GP.config, out / name, variant_overrides(name))
+        trainer = Trainer(name, REPO / "configs" / "gan" / CONFIG, out / name, variant_overrides(name))
         m = snapshot_metrics(trainer.snapshot(r[-1]["epoch"]), evaluator, reference, args.n, args.seed)
         fids[name] = m["generated"]["fid"]
     lines = [
         "## Does the WGAN-GP critic drift? (`benchmarks/gan_critic_drift.py`)",
         "",
         f"CPU: {cpu_line()}; load average {os.getloadavg()[0]:.1f} when this was written "
-        f"({time.strftime('%Y-%m-%d %H:%M')}). The `wgan_gp` recipe of `gan_recipes.py` (the default architecture, "
-        "5 critic steps per generator step, penalty 10, float32, seed 0) in each variant, its critic read after every "
+        f'({time.strftime("%Y-%m-%d %H:%M")}). The default architecture with `train.loss = "wgan_gp"` (5 critic steps per '
+        "generator step, penalty 10, float32, seed 0) in each variant, its critic read after every "
         f"epoch: in inference mode on {IMAGES} real training images and {IMAGES} generated ones, and over "
         f"{MASKS} Dropout masks on 64 real images. A constant shared by every score (the means, far from 0) is "
         "invisible to the Wasserstein loss; the gap is what the loss sees; the mask spread is how much Dropout moves "
-        "one image's score.",
+        "one image's score. Epoch time: `history.csv`'s, which depends on what else ran beside it.",
         "",
         "| variant | epoch | critic loss | mean score, real | mean score, fake | gap | spread over images (real) | "
         "spread over masks | epoch time |",

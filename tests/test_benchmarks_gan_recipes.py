@@ -25,7 +25,10 @@ def test_the_recipes_are_every_shipped_config_and_every_loss_on_the_default_arch
     default = configs[gan_recipes.REFERENCE]
     on_default = [c for r, c in zip(recipes, configs.values()) if r.config == "default.toml"]
     assert {c.train.loss for c in on_default} == set(LOSSES)
-    assert all(c.model == default.model for c in on_default)  # the default architecture, only the loss differs
+    # The default architecture, only the loss differs; the WGAN-GP critic has no dropout (Gulrajani et al.).
+    no_dropout = dataclasses.replace(default.model.discriminator, dropout=0.0)
+    assert all(c.model == default.model for c in on_default if c is not configs["wgan_gp"])
+    assert configs["wgan_gp"].model == dataclasses.replace(default.model, discriminator=no_dropout)
     assert configs["wgan_gp"].train.critic_steps == 5 and configs["wgan_gp"].train.gp_weight == 10.0
 
 
