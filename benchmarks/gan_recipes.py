@@ -3,7 +3,8 @@
 The recipes (`RECIPES`, the table below): every config of `configs/gan/` that trains a full model
 (seed, default, kerasio_wgan_gp, conditional; `demo.toml` is the report's one-epoch budget, not a
 recipe) and every loss of `gan/losses.py` on the default architecture (`train.loss` over
-`configs/gan/default.toml`; its own loss is `reference`). All are trained in this one process,
+`configs/gan/default.toml`; its own loss is `reference`; `wgan_gp`'s critic without the dropout, see
+`RECIPES`), all in float32 (`recipe_overrides`). All are trained in this one process,
 *interleaved one epoch at a time* (`benchmarks/interleaved.py`, as `gan_quality.py` does), so the
 load of the machine falls on all alike, and every epoch's generator is kept in the recipe's
 `generators/` folder.
@@ -116,7 +117,7 @@ RECIPES = (
     Recipe("lsgan", "default.toml", {"train.loss": "lsgan"}),
     # Gulrajani et al. (2017): n_critic = 5 critic updates per generator update, lambda = 10, and a
     # critic without dropout, as theirs: with the default's Dropout(0.2) before its last layer the
-    # critic's scores drifted to a shared constant in the hundreds by epoch 4, on two machines
+    # critic's scores drifted to a shared constant of more than -13,000 by epoch 5, on two CPUs
     # (`benchmarks/gan_critic_drift.py`, RESULTS.md).
     Recipe(
         "wgan_gp",
