@@ -8,6 +8,17 @@ from gan_support import TINY_MODEL
 
 TINY_EVALUATOR = dict(train_limit=512, test_limit=500, epochs=1, widths=(8, 16), feature_units=32, batch_size=64)
 """An evaluator config small enough to train in seconds (its accuracy is far below the real one's)."""
+
+
+def tiny_evaluator_flags() -> list[str]:
+    """`TINY_EVALUATOR` as a benchmark script's `--evaluator KEY=VALUE` flags (tuples as TOML lists)."""
+    flags = []
+    for key, value in TINY_EVALUATOR.items():
+        value = f"[{', '.join(map(str, value))}]" if isinstance(value, tuple) else value
+        flags += ["--evaluator", f"{key}={value}"]
+    return flags
+
+
 TINY_REPORT_GAN = [*TINY_MODEL, "output.samples=64", "data.limit=256", "train.epochs=2", "train.batch_size=64"]
 """`gan.train` overrides of the report tests' GAN runs: two epochs of 4 steps, far too little to learn anything
 (which is what the report's words must then say)."""

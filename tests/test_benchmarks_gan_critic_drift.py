@@ -5,7 +5,7 @@ import json
 import keras
 import numpy as np
 import pytest
-from compare_support import TINY_EVALUATOR
+from compare_support import tiny_evaluator_flags
 from gan_support import REPO, TINY_MODEL
 
 from benchmarks import gan_critic_drift
@@ -49,10 +49,7 @@ def test_a_constant_added_to_every_score_moves_the_means_not_the_gap(dropout):
 def test_a_tiny_variant_run_reads_its_critic_every_epoch_and_reports_it(
     tmp_path, tiny_evaluator, compare_cache_dir, capsys
 ):
-    evaluator_flags = []
-    for key, value in TINY_EVALUATOR.items():
-        value = f"[{', '.join(map(str, value))}]" if isinstance(value, tuple) else value
-        evaluator_flags += ["--evaluator", f"{key}={value}"]
+    evaluator_flags = tiny_evaluator_flags()
     out = tmp_path / "drift"
     assert gan_critic_drift.main(["--variant", "drift", "--out", str(out), "--epochs", "2", "--limit", "128"]) == 0
     rows = [json.loads(line) for line in (out / "drift" / gan_critic_drift.STATS).read_text().splitlines()]

@@ -5,7 +5,7 @@ import dataclasses
 import json
 
 import pytest
-from compare_support import TINY_EVALUATOR
+from compare_support import tiny_evaluator_flags
 from gan_support import REPO
 
 from benchmarks import gan_recipes
@@ -70,10 +70,7 @@ def _table_rows(markdown: str) -> dict[str, set[tuple[str, str]]]:
 def test_a_tiny_run_measures_every_recipe_at_every_checkpoint_and_a_second_run_trains_nothing(
     tmp_path, tiny_evaluator, compare_cache_dir, capsys
 ):
-    evaluator_flags = []
-    for key, value in TINY_EVALUATOR.items():
-        value = f"[{', '.join(map(str, value))}]" if isinstance(value, tuple) else value
-        evaluator_flags += ["--evaluator", f"{key}={value}"]
+    evaluator_flags = tiny_evaluator_flags()
     out = tmp_path / "work"
     argv = ["--recipes", "conditional", "--checkpoints", "1", "2", "--max-epochs", "2", "--limit", "128",
             "--n", "100", "--no-write", "--cache-dir", str(compare_cache_dir), *evaluator_flags,
