@@ -117,7 +117,7 @@ def train_variant(name: str, out: Path, epochs: int, seed: int, limit: int | Non
             continue
         gan = build_gan(config, images.shape[1:])
         load_checkpoint(gan, out / name / GanFiles.CHECKPOINT)
-        history = trainer._history()[trainer.epochs - 1]
+        history = trainer.history()[trainer.epochs - 1]
         row = {"variant": name, "epoch": trainer.epochs, "d_loss": float(history["d_loss"]),
                "seconds": float(history["seconds"]), **critic_stats(gan, reals, seed=seed)}  # fmt: skip
         with stats_path.open("a") as fh:  # one line per epoch: a crash loses at most the epoch in progress

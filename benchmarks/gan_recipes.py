@@ -206,15 +206,9 @@ def check_settings(out: Path, settings: dict) -> None:
 def cpu_line() -> str:
     """The CPU's model, cores and whether it has avx512f / avx512_bf16, from /proc/cpuinfo."""
     from benchmarks.results import machine_description
+    from gan.precision import cpu_flags
 
-    flags: set[str] = set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-                break
-    except OSError:
-        pass
+    flags = cpu_flags()
     features = ", ".join(f"{f} {'yes' if f in flags else 'no'}" for f in ("avx512f", "avx512_bf16"))
     return f"{machine_description()}; {features}" if flags else f"{machine_description()}; CPU flags unknown"
 

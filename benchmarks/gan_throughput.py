@@ -305,13 +305,9 @@ def _interleaved(names, rounds: int, images: int) -> dict[str, list[float]]:
 
 def cpu_bfloat16_flags() -> dict[str, bool]:
     """Which bfloat16-related instruction sets /proc/cpuinfo lists (False where it cannot be read)."""
-    try:
-        flags = next(
-            (line.split(":", 1)[1].split() for line in Path("/proc/cpuinfo").read_text().splitlines()
-             if line.startswith("flags")), [],
-        )  # fmt: skip
-    except OSError:
-        flags = []
+    from gan.precision import cpu_flags
+
+    flags = cpu_flags()
     return {name: name in flags for name in ("avx512f", "avx512_bf16", "amx_bf16", "amx_tile")}
 
 

@@ -74,9 +74,9 @@ class Trainer:
         # A checkpoint that already holds this epoch (killed before the copy) trains nothing: its
         # generator.keras is that epoch's, because gan.callbacks.Checkpoint writes it first.
         resume = (self.folder / GanFiles.CONFIG).exists()
-        rows = len(self._history())
+        rows = len(self.history())
         summary = train(config, self.folder, resume=resume, verbose=0, handle_signals=False)
-        self.trained += int(len(self._history()) > rows)
+        self.trained += int(len(self.history()) > rows)
         if summary.epochs != epochs:
             raise ConfigError(
                 f"{self.folder} holds {summary.epochs} epochs but kept generators of {self.epochs}; use a fresh folder"
@@ -84,7 +84,8 @@ class Trainer:
         shutil.copy(self.folder / GanFiles.GENERATOR, self.snapshot(epochs))
         self.epochs = epochs
 
-    def _history(self) -> list[dict]:
+    def history(self) -> list[dict]:
+        """The rows of the run's history.csv, one per finished epoch."""
         from compare.runs import read_csv
 
         return read_csv(self.folder / GanFiles.HISTORY)
@@ -92,7 +93,7 @@ class Trainer:
     def cumulative_seconds(self) -> list[float]:
         """Cumulative fit seconds after epochs 1, 2, ..., up to the last kept generator (from history.csv)."""
         total, out = 0.0, []
-        for row in self._history()[: self.epochs]:
+        for row in self.history()[: self.epochs]:
             total += float(row["seconds"])
             out.append(total)
         return out
