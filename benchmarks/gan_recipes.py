@@ -82,6 +82,7 @@ Validation on tiny settings (does not touch RESULTS.md):
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import time
@@ -160,6 +161,22 @@ SUITES = {
 }  # fmt: skip
 FIGURE = SUITES["recipes"].figure
 SETTINGS = "settings.json"  # in the work folder: what its runs were trained with
+
+
+def with_section(suite: Suite, name: str | None) -> Suite:
+    """`suite` writing the RESULTS.md section `name` and the figure `name`_fid_time.png (itself when None).
+
+    Raises:
+        ConfigError: `name` is not lower-case letters, digits and underscores, or is another suite's section.
+    """
+    if name is None or name == suite.section:
+        return suite
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+        raise ConfigError(f"--section: use lower-case letters, digits and '_' (starting with a letter), got {name!r}")
+    taken = {s.section for s in SUITES.values()} - {suite.section}
+    if name in taken:
+        raise ConfigError(f"--section: {name!r} is another suite's section; choose another name")
+    return suite._replace(section=name, figure=f"{name}_fid_time.png", title=f"{suite.title}: `{name}`")
 
 
 def recipe_overrides(recipe: Recipe, seed: int, limit: int | None) -> dict:
@@ -391,12 +408,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--precision", action="store_true",
                    help="compare instead the default config in float32 and in mixed_bfloat16 (issue 15, item 4) "
                         "into the gan_precision_fid section")  # fmt: skip
+    p.add_argument("--section", metavar="NAME",
+                   help="write the RESULTS.md section NAME and the figure NAME_fid_time.png instead of the "
+                        "suite's own (gan_recipes, or gan_precision_fid with --precision), e.g. for a part of the "
+                        "recipes trained to 20 epochs in a work folder of its own")  # fmt: skip
     add_interleaved_arguments(p, [5, 10, 20], "gan-recipes")
     args = p.parse_args(argv)
     if args.hours is not None and not args.hours > 0:
         raise ConfigError(f"--hours must be positive, got {args.hours}")
     checkpoints = checkpoints_of(args)
-    suite = SUITES["precision" if args.precision else "recipes"]
+    suite = with_section(SUITES["precision" if args.precision else "recipes"], args.section)
     recipes = select(args.recipes, suite.recipes)
 
     from common.tfenv import configure_tensorflow, import_tensorflow_quietly
@@ -423,6 +444,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def log_invocation() -> list[dict]:
         return _log_invocation(out, {"started": started, "minutes": round((time.perf_counter() - start) / 60, 1),
                                      "epochs_trained": trained, "load_start": load_start,
+                                     "trained": {t.name: t.trained for t in trainers.values() if t.trained},
                                      "load_end": os.getloadavg()[0]})  # fmt: skip
 
     if not finished:  # stopped for --hours: log this invocation's load, measure nothing yet
@@ -455,14 +477,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                                           "evaluator": evaluator.identity(), "floor_fid": floor["fid"],
                                           "recipes": [r._asdict() for r in recipes], "rows": rows,
                                           "invocations": invocations})  # fmt: skip
-    loads = "; ".join(f"{i['started']}: {i['minutes']:.0f} min, {plural(i['epochs_trained'], 'epoch')} trained, load "
-                      f"{i['load_start']:.1f} at the start, {i['load_end']:.1f} at the end" for i in invocations)  # fmt: skip
+    loads = "; ".join(f"{i['started']}: {i['minutes']:.0f} min, {plural(i['epochs_trained'], 'epoch')} trained"
+                      + _which(i) + f", load {i['load_start']:.1f} at the start, {i['load_end']:.1f} at the end"
+                      for i in invocations)  # fmt: skip
     recipe_lines = [f"`{r.name}`: `configs/gan/{r.config}`" + (" with " + ", ".join(f"`{k} = {v}`" for k, v in
                     r.overrides.items()) if r.overrides else "") for r in recipes]  # fmt: skip
     md = "\n".join([
         f"## {suite.title}",
         "",
-        f"CPU: {cpu_line()}. Every recipe trained in one process, interleaved one epoch at a time, on "
+        f"CPU: {cpu_line()}. The recipes trained interleaved one epoch at a time, those of one invocation side by "
+        "side (the invocations, with the epochs each trained, are listed under the figure), on "
         f"{'the first ' + str(args.limit) if args.limit else 'all 60,000'} Fashion-MNIST training images, seed "
         f"{args.seed}; each kept epoch's generator measured on N = {args.n} generated images against {reference.name} "
         f"with the cached evaluator `{evaluator.id}` (layer `{evaluator.feature_layer}`, test accuracy "
@@ -486,6 +510,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ])  # fmt: skip
     publish(suite.section, md, write=not args.no_write)
     return 0
+
+
+def _which(invocation: dict) -> str:
+    """' (default 20, conditional 20)': the epochs each recipe trained in an invocation ('' if not logged)."""
+    trained = invocation.get("trained")  # logged since 2026-12-07
+    return f" ({', '.join(f'{n} {k}' for n, k in trained.items())})" if trained else ""
 
 
 def _log_invocation(out: Path, entry: dict) -> list[dict]:

@@ -106,7 +106,25 @@ def test_a_tiny_run_measures_every_recipe_at_every_checkpoint_and_a_second_run_t
     assert "0 epochs trained" in second.out
     invocations = json.loads((out / "invocations.json").read_text())
     assert [i["epochs_trained"] for i in invocations] == [0, 4, 0]
+    assert [i["trained"] for i in invocations] == [{}, {"default": 2, "conditional": 2}, {}]
+    assert "4 epochs trained (default 2, conditional 2)" in second.out
     assert (REPO / "benchmarks" / "RESULTS.md").read_bytes() == results  # --no-write
+
+
+def test_a_section_of_its_own_names_the_figure_and_cannot_take_another_suites():
+    recipes, precision = gan_recipes.SUITES["recipes"], gan_recipes.SUITES["precision"]
+    part = gan_recipes.with_section(recipes, "gan_recipes_20")
+    assert (part.section, part.figure) == ("gan_recipes_20", "gan_recipes_20_fid_time.png")
+    assert part.recipes == recipes.recipes and "`gan_recipes_20`" in part.title
+    assert (
+        gan_recipes.with_section(recipes, None) is recipes
+        and gan_recipes.with_section(recipes, "gan_recipes") is recipes
+    )
+    with pytest.raises(ConfigError, match="another suite's section"):
+        gan_recipes.with_section(recipes, precision.section)
+    for bad in ("Gan", "gan recipes", "../x", "", "9a"):
+        with pytest.raises(ConfigError, match="--section"):
+            gan_recipes.with_section(recipes, bad)
 
 
 def _equal_time_rows(fids: dict[str, float], seconds: dict[str, float] | None = None) -> list[dict]:
