@@ -73,6 +73,11 @@ is emulated, about 9x slower: `gan_throughput.py --precision`):
 `--recipes NAME ...` trains and measures a subset (the reference recipe, default, is always
 included: the equal-time budgets are its times); splitting by recipe rather than by epochs puts the
 parts under different machine loads, which the equal-time rows then compare, so prefer epochs.
+Where a work folder cannot outlive one sitting (all eight to 20 epochs is a day of CPU), train a
+part to 20 epochs in a folder of its own, the default beside it as its own reference, and give it
+a section of its own with `--section` (each invocation's log names the epochs it trained per recipe):
+
+    python benchmarks/gan_recipes.py --recipes conditional --section gan_recipes_20 --out runs/part1
 Validation on tiny settings (does not touch RESULTS.md):
 
     python benchmarks/gan_recipes.py --checkpoints 1 2 --limit 512 --n 200 --no-write \\
