@@ -78,6 +78,7 @@ part to 20 epochs in a folder of its own, the default beside it as its own refer
 a section of its own with `--section` (each invocation's log names the epochs it trained per recipe):
 
     python benchmarks/gan_recipes.py --recipes conditional --section gan_recipes_20 --out runs/part1
+
 Validation on tiny settings (does not touch RESULTS.md):
 
     python benchmarks/gan_recipes.py --checkpoints 1 2 --limit 512 --n 200 --no-write \\

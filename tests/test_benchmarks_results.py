@@ -19,3 +19,16 @@ def test_publish_without_write_only_prints(tmp_path, capsys):
     path = tmp_path / "RESULTS.md"
     assert publish("one", "## One", write=False, path=path) == "## One"
     assert not path.exists() and "## One" in capsys.readouterr().out
+
+
+def test_the_machine_line_names_the_first_cpus_model_and_family(tmp_path):
+    from benchmarks.results import machine_description
+
+    block = (
+        "processor\t: {}\nvendor_id\t: AuthenticAMD\ncpu family\t: {}\nmodel name\t: AMD EPYC\nflags\t\t: fpu avx2\n\n"
+    )
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(block.format(0, 25) + block.format(1, 26))
+    assert machine_description(cpuinfo).startswith("AMD EPYC (CPU family 25), ")
+    cpuinfo.write_text("processor\t: 0\nmodel name\t: Some CPU\n")
+    assert machine_description(cpuinfo).startswith("Some CPU, ")
