@@ -19,7 +19,7 @@ _HEADER = "# Benchmark results\n\nEach section is written by the script it names
 
 
 def machine_description(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
-    """Returns one line naming the CPU (with its family: "AMD EPYC" alone names CPUs 2x apart in speed
+    """Returns one line naming the CPU (with its family: "AMD EPYC" alone names CPUs of different families and speeds
     here), core count, Python, TensorFlow and Keras versions; `cpuinfo` is read for the first two."""
     import keras
     import tensorflow as tf
