@@ -24,15 +24,9 @@ def machine_description(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
     import keras
     import tensorflow as tf
 
-    cpu, fields = platform.processor() or platform.machine(), {}
-    try:
-        for line in cpuinfo.read_text().splitlines():
-            key, _, value = line.partition(":")
-            fields.setdefault(key.strip(), value.strip())
-            if key.strip() == "processor" and fields.get("model name"):
-                break  # the first processor's block is enough
-    except OSError:
-        pass
+    from gan.precision import cpu_info
+
+    fields, cpu = cpu_info(cpuinfo), platform.processor() or platform.machine()
     if fields.get("model name"):
         cpu = fields["model name"] + (f" (CPU family {fields['cpu family']})" if fields.get("cpu family") else "")
     return (

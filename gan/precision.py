@@ -26,15 +26,27 @@ BFLOAT16_FLAGS = ("avx512_bf16", "amx_bf16")
 """/proc/cpuinfo flags of CPUs that compute bfloat16 in hardware."""
 
 
+def cpu_info(cpuinfo: Path = Path("/proc/cpuinfo")) -> dict[str, str]:
+    """The fields of the first CPU's block in `cpuinfo` ("model name", "cpu family", "flags", ...; empty
+    where it cannot be read, e.g. macOS)."""
+    fields: dict[str, str] = {}
+    try:
+        text = cpuinfo.read_text()
+    except OSError:
+        return fields
+    for line in text.splitlines():
+        if not line.strip():
+            if fields:
+                break  # a blank line ends the first CPU's block
+            continue
+        key, _, value = line.partition(":")
+        fields.setdefault(key.strip(), value.strip())
+    return fields
+
+
 def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> frozenset[str]:
     """The instruction-set flags of the first CPU in `cpuinfo` (empty where it cannot be read, e.g. macOS)."""
-    try:
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("flags"):
-                return frozenset(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return frozenset()
+    return frozenset(cpu_info(cpuinfo).get("flags", "").split())
 
 
 def resolve_precision(
