@@ -111,6 +111,14 @@ def write_json(path: str | os.PathLike, obj: Any) -> Path:
     return write_text(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")
 
 
+def remove_temporaries(folder: str | os.PathLike) -> None:
+    """Deletes the temporary files (`.NAME.*.tmp*`, see `atomic_path`) a killed run left in `folder`
+    and its subfolders; a resumed run calls it first, so a `kill -9` during a save leaves no litter."""
+    for path in Path(folder).rglob(".*.tmp*"):
+        if path.is_file():
+            path.unlink(missing_ok=True)
+
+
 def _mode_for(path: Path) -> int:
     """The permission bits `open(path, "w")` would leave: the old file's, else 0o666 minus the umask."""
     try:

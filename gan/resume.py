@@ -1,9 +1,9 @@
 """Continuing a stopped run: its saved config, the checks that it fits, and its checkpoint.
 
 `gan.train --resume RUN_DIR` reads the run's `config.toml` (`resumed_config`), refuses changes the
-checkpoint cannot take (`check_resumable`: the networks, the loss, the precision), deletes the
-temporary files a killed run left (`remove_temporaries`) and restores the weights, both
-optimizers' state and the epoch count (`load_checkpoint`).
+checkpoint cannot take (`check_resumable`: the networks, the loss, the precision) and restores the
+weights, both optimizers' state and the epoch count (`load_checkpoint`); `gan.train` first deletes
+the temporary files a killed run left (`common.atomic.remove_temporaries`).
 """
 
 from __future__ import annotations
@@ -90,15 +90,6 @@ def check_resumable(config: GANConfig, run_dir: Path) -> None:
         f"the model settings differ from those the run in {run_dir} was trained with "
         f"(see its config.toml); --resume cannot change model.* keys, start a new run instead"
     )
-
-
-def remove_temporaries(run_dir: Path) -> None:
-    """Deletes temporary files a killed run left (`common.atomic` names them `.NAME.*.tmp*`)."""
-    for folder in (run_dir, run_dir / GanFiles.SAMPLES_DIR):
-        if folder.is_dir():
-            for path in folder.glob(".*.tmp*"):
-                if path.is_file():
-                    path.unlink(missing_ok=True)
 
 
 def load_checkpoint(gan, path: Path) -> None:

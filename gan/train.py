@@ -23,6 +23,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from common.atomic import remove_temporaries
 from common.cli import ArgumentParser, add_config_arguments, resolve_resume, run_cli
 from common.config import load_config, save_config
 from common.errors import ConfigError, SuiteError, TrainingError
@@ -31,7 +32,7 @@ from common.runformat import GanFiles, GanSummary
 from common.tfenv import configure_tensorflow, import_tensorflow_quietly
 from gan.config import GANConfig
 from gan.precision import AUTO, with_concrete_precision
-from gan.resume import check_resumable, load_checkpoint, remove_temporaries, resumed_config
+from gan.resume import check_resumable, load_checkpoint, resumed_config
 from gan.summary import write_summary
 
 DEFAULT_CONFIG = "built-in defaults = configs/gan/default.toml"

@@ -31,6 +31,7 @@ import time
 import warnings
 from pathlib import Path
 
+from common.atomic import remove_temporaries
 from common.cli import ArgumentParser, add_config_arguments, resolve_resume, run_cli
 from common.config import load_config, save_config
 from common.errors import ConfigError, InputError, OutputError, TrainingError
@@ -110,6 +111,7 @@ def _run(args) -> int:
     started = time.time()
     if resolve_resume(args.resume, args.out, PROG):
         run_dir = create_run_dir(args.resume, "nst", resume=True)
+        remove_temporaries(run_dir)  # a kill -9 during a save leaves its temporary file
         overrides = {"weights": args.weights} if args.weights else {}
         config = load_config(NSTConfig, run_dir / NstFiles.CONFIG, values=overrides)
         _check_repeated_flags(args, run_dir, config)

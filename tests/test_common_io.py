@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from common.atomic import atomic_path, write_json, write_text
+from common.atomic import atomic_path, remove_temporaries, write_json, write_text
 from common.cli import run_cli
 from common.errors import ConfigError, InputError, OutputError
 from common.rundir import create_run_dir
@@ -98,3 +98,14 @@ def test_run_cli_passes_exit_codes_and_interrupts(capsys):
 
     assert run_cli(interrupted, []) == 130
     assert "interrupted" in capsys.readouterr().err
+
+
+def test_remove_temporaries_deletes_only_atomic_paths_leftovers(tmp_path):
+    (tmp_path / "samples").mkdir()
+    for name in (".state.npz.ab12.tmp.npz", "samples/.epoch_001.cd34.tmp.png"):
+        (tmp_path / name).write_bytes(b"half a save")  # what a kill -9 during a save leaves
+    for name in ("state.npz", "samples/epoch_001.png", ".hidden", "notes.tmp.txt"):
+        (tmp_path / name).write_bytes(b"kept")
+    remove_temporaries(tmp_path)
+    left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert left == [".hidden", "notes.tmp.txt", "samples/epoch_001.png", "state.npz"]

@@ -235,9 +235,10 @@ def test_interrupt_saves_state_and_resume_finishes(tmp_path, signum, code):
         return  # the resume path is the same as after SIGINT
     result = run_main("nst.transfer", "--resume", "run", "--set", "optimizer.iterations=[1]", cwd=tmp_path)
     assert result.returncode == 2 and "differ from the run's config.toml in optimizer.iterations;" in result.stderr
+    (run / ".state.x1y2z3.tmp.npz").write_bytes(b"half a save")  # as a kill -9 mid-save leaves
     result = _run([*args, "--resume", "run"], tmp_path)  # the original command repeated: accepted
     assert result.returncode == 0, result.stderr
-    _check_complete_run(run, 40, [(48, 36)])
+    _check_complete_run(run, 40, [(48, 36)])  # ...which checks that no temporary file is left
 
 
 @pytest.mark.slow
