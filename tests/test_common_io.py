@@ -102,7 +102,7 @@ def test_run_cli_passes_exit_codes_and_interrupts(capsys):
 
 def test_remove_temporaries_deletes_only_atomic_paths_leftovers(tmp_path):
     (tmp_path / "samples").mkdir()
-    for name in (".state.npz.ab12.tmp.npz", "samples/.epoch_001.cd34.tmp.png"):
+    for name in (".state.ab12.tmp.npz", "samples/.epoch_001.cd34.tmp.png"):
         (tmp_path / name).write_bytes(b"half a save")  # what a kill -9 during a save leaves
     for name in ("state.npz", "samples/epoch_001.png", ".hidden", "notes.tmp.txt"):
         (tmp_path / name).write_bytes(b"kept")
