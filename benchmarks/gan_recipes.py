@@ -473,6 +473,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         series.append((name, [s for _, s, _ in points], [f for _, _, f in points]))
     figure = figures.fid_against_time(series, out / suite.figure)
+    log_axis = "; log FID axis" if figures.fid_log_scale([f for _, _, fids in series for f in fids]) else ""
     if not args.no_write:
         figure = Path(shutil.copy(figure, REPO / "benchmarks" / suite.figure))
 
@@ -508,7 +509,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         *tables(rows),
         "",
-        f"![FID against training wall time, one line per recipe]({suite.figure})",
+        f"![FID against training wall time, one line per recipe{log_axis}]({suite.figure})",
         "",
         verdict_line(rows, floor['fid']) + " " + suite.purpose,
         "",
@@ -525,13 +526,18 @@ def _which(invocation: dict) -> str:
 
 
 def _log_invocation(out: Path, entry: dict) -> list[dict]:
-    """Appends this invocation to the work folder's log and returns every invocation's entry."""
+    """Appends this invocation to the work folder's log and returns every invocation's entry.
+
+    An invocation that trained no epoch (it only measured, or re-drew the table and figure of a finished
+    folder) is not logged: the log lists the invocations whose load the training times share.
+    """
     import json
 
     path = out / "invocations.json"
     entries = json.loads(path.read_text()) if path.exists() else []
-    entries.append(entry)
-    write_json(path, entries)
+    if entry["epochs_trained"]:
+        entries.append(entry)
+        write_json(path, entries)
     return entries
 
 

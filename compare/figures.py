@@ -243,9 +243,30 @@ def before_after(start: np.ndarray, final: np.ndarray, titles: tuple[str, str], 
     return Path(path)
 
 
+FID_LOG_SPAN = 10.0
+"""`fid_against_time` draws FID on a logarithmic axis when the largest FID is more than this many
+times the smallest: on a linear one a collapsed run at 40 flattens runs at 1-8 into one line."""
+
+
+def fid_log_scale(fids: Sequence[float]) -> bool:
+    """Whether `fid_against_time` draws these FIDs (every run's, together) on a logarithmic axis.
+
+    Args:
+        fids: the FIDs the figure shows.
+
+    Returns:
+        True when the positive FIDs span more than `FID_LOG_SPAN` times.
+    """
+    positive = [f for f in fids if f > 0 and math.isfinite(f)]
+    return bool(positive) and max(positive) > FID_LOG_SPAN * min(positive)
+
+
 def fid_against_time(series: Sequence[tuple[str, Sequence[float], Sequence[float]]], path,
                      threshold: tuple[float, str] | None = None) -> Path:  # fmt: skip
     """FID against training wall time: one line (or one point) per run.
+
+    The FID axis is logarithmic when `fid_log_scale` says so for every FID drawn (threshold included);
+    its label says which.
 
     Args:
         series: per run `(label, seconds, fids)`, in epoch order; a run with one point is drawn as a marker.
@@ -253,6 +274,9 @@ def fid_against_time(series: Sequence[tuple[str, Sequence[float], Sequence[float
         threshold: `(fid, label)` of a horizontal reference line (e.g. the FID at or below which
             `compare.assess` says "learned"), or None.
     """
+    import matplotlib.ticker
+
+    log = fid_log_scale([f for _, _, fids in series for f in fids] + ([threshold[0]] if threshold else []))
     longest = max((max(s) for _, s, _ in series if len(s)), default=0.0)
     unit, scale = ("min", 60.0) if longest >= 120 else ("s", 1.0)
     markers = "osD^vP*X"
@@ -264,9 +288,16 @@ def fid_against_time(series: Sequence[tuple[str, Sequence[float], Sequence[float
             ax.plot(x, fids, label=label + ("" if len(x) > 1 else " (final generator only)"), **style)
         if threshold is not None:
             ax.axhline(threshold[0], color="gray", linestyle="--", linewidth=1, label=threshold[1])
-        ax.set(xlabel=f"training wall time ({unit})", ylabel="FID (lower is better)", title="FID against training time")
+        ylabel = "FID (lower is better; log scale)" if log else "FID (lower is better)"
+        ax.set(xlabel=f"training wall time ({unit})", ylabel=ylabel, title="FID against training time")
         ax.set_xlim(left=0)
-        ax.set_ylim(bottom=0)
+        if log:
+            ax.set_yscale("log")
+            ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))  # 0.5, 1, 2, 5, 10
+            ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        else:
+            ax.set_ylim(bottom=0)
         ax.grid(True, alpha=0.3)
         ax.legend(loc="best")
     return Path(path)

@@ -280,7 +280,9 @@ def _fid_figure(names, measured, curves, figures: Path) -> Figure:
     path = F.fid_against_time([(name, c["seconds"], c["fid"]) for name, c in zip(names, curves)],
                               figures / "gan_fid_time.png", threshold)  # fmt: skip
     kinds = sorted({c["kind"] for c in curves}, reverse=True)
-    caption = ("FID of each run against its training wall time. " + " ".join(words.GAN_FID_TIME_CAPTION[k] for k in kinds)
+    log = F.fid_log_scale([f for c in curves for f in c["fid"]] + ([threshold[0]] if threshold else []))
+    caption = ("FID of each run against its training wall time" + (words.GAN_FID_LOG_AXIS if log else "") + ". "
+               + " ".join(words.GAN_FID_TIME_CAPTION[k] for k in kinds)
                + (" The dashed line is the FID of a perfect generator of only three classes: `compare.assess` calls a "
                   f"run learned only at or below it, and only with recall of at least {MIN_RECALL:g} and its pixel and "
                   "class checks passed." if threshold else ""))  # fmt: skip

@@ -181,6 +181,29 @@ def test_the_cli_takes_several_runs_or_none():
     assert parser.parse_args([]).gan is None
 
 
+@given(st.lists(st.floats(0.01, 1000.0), min_size=1, max_size=20), st.floats(0.01, 100.0))
+def test_the_fid_axis_is_logarithmic_exactly_when_the_fids_span_more_than_ten_times(fids, scale):
+    assert F.fid_log_scale(fids) == (max(fids) > F.FID_LOG_SPAN * min(fids))
+    # Zero, negative or infinite FIDs cannot sit on a log axis and do not count.
+    assert F.fid_log_scale(fids + [0.0, -1.0, float("inf")]) == F.fid_log_scale(fids)
+
+
+@pytest.mark.parametrize("fids, log", [([0.86, 3.4, 40.1], True), ([2.9, 3.4, 8.0], False)])
+def test_fid_against_time_draws_the_axis_fid_log_scale_chooses_and_labels_it(tmp_path, monkeypatch, fids, log):
+    import matplotlib.axes
+
+    labels, scales = [], []
+    monkeypatch.setattr(matplotlib.axes.Axes, "set_yscale", lambda self, value, **kw: scales.append(value))
+    set_ylabel = matplotlib.axes.Axes.set_ylabel
+    monkeypatch.setattr(matplotlib.axes.Axes, "set_ylabel",
+                        lambda self, text, *a, **kw: labels.append(text) or set_ylabel(self, text, *a, **kw))  # fmt: skip
+    series = [(f"run {i}", [60.0 * (i + 1), 120.0 * (i + 1)], [fid * 1.5, fid]) for i, fid in enumerate(fids)]
+    path = F.fid_against_time(series, tmp_path / "fid.png")
+    assert path.is_file()
+    assert scales == (["log"] if log else [])
+    assert labels == [f"FID (lower is better{'; log scale' if log else ''})"]
+
+
 # --- the report from real tiny runs ---------------------------------------------------------------
 
 

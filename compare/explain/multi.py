@@ -40,6 +40,10 @@ _ALL_VERDICT = {  # every run has the same verdict
 _VERDICT_ORDER = ("collapsed", "degenerate", "not_learned", "partly_learned", "learned")
 _DRAWS_CLOTHING = ("learned", "partly_learned", "collapsed")
 
+GAN_FID_LOG_AXIS = (
+    " (on a logarithmic FID axis: the runs' FIDs span more than ten times, and a linear one would flatten the "
+    "lower ones into one line)"
+)
 GAN_FID_TIME_CAPTION = {
     "epochs": "Lines: each point is one epoch's generator (`generators/epoch_NNN.keras`, kept beside the run), "
     "measured like the table (same N, seed and evaluator), at the run's training time up to that epoch "
