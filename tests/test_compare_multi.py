@@ -321,7 +321,10 @@ def test_fid_against_time_is_one_point_per_final_generator_and_a_line_per_kept_e
     assert curve["fid"][-1] == pytest.approx(runs["conditional"]["metrics"]["generated"]["fid"], rel=1e-6)
     cached = multi_runs[0][2] / GanFiles.GENERATORS_DIR / "epoch_001.metrics.json"
     assert json.loads(cached.read_text())["generated"]["fid"] == pytest.approx(curve["fid"][0])
-    caption = (multi_report / "report.md").read_text().split("FID of each run against its training wall time.")[1]
+    caption = (multi_report / "report.md").read_text().split("FID of each run against its training wall time")[1]
+    # The caption says whether the axis is logarithmic (the threshold line counts: fid_against_time's rule).
+    fids = [f for r in runs.values() for f in r["fid_curve"]["fid"]]
+    assert caption.startswith(words.GAN_FID_LOG_AXIS + ". ") or (caption.startswith(". ") and not F.fid_log_scale(fids))
     assert (
         "A single point: the run keeps only its final generator" in caption
         and "Lines: each point is one epoch" in caption
