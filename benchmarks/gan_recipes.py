@@ -473,7 +473,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         series.append((name, [s for _, s, _ in points], [f for _, _, f in points]))
     figure = figures.fid_against_time(series, out / suite.figure)
-    log_axis = "; log FID axis" if figures.fid_log_scale([f for _, _, fids in series for f in fids]) else ""
+    log_axis = "; log FID axis" if figures.fid_axis_is_log(series) else ""
     if not args.no_write:
         figure = Path(shutil.copy(figure, REPO / "benchmarks" / suite.figure))
 

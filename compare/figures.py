@@ -261,6 +261,12 @@ def fid_log_scale(fids: Sequence[float]) -> bool:
     return bool(positive) and max(positive) > FID_LOG_SPAN * min(positive)
 
 
+def fid_axis_is_log(series: Sequence[tuple[str, Sequence[float], Sequence[float]]],
+                    threshold: tuple[float, str] | None = None) -> bool:  # fmt: skip
+    """Whether `fid_against_time(series, path, threshold)` draws a logarithmic FID axis (for captions)."""
+    return fid_log_scale([f for _, _, fids in series for f in fids] + ([threshold[0]] if threshold else []))
+
+
 def fid_against_time(series: Sequence[tuple[str, Sequence[float], Sequence[float]]], path,
                      threshold: tuple[float, str] | None = None) -> Path:  # fmt: skip
     """FID against training wall time: one line (or one point) per run.
@@ -276,7 +282,7 @@ def fid_against_time(series: Sequence[tuple[str, Sequence[float], Sequence[float
     """
     import matplotlib.ticker
 
-    log = fid_log_scale([f for _, _, fids in series for f in fids] + ([threshold[0]] if threshold else []))
+    log = fid_axis_is_log(series, threshold)
     longest = max((max(s) for _, s, _ in series if len(s)), default=0.0)
     unit, scale = ("min", 60.0) if longest >= 120 else ("s", 1.0)
     markers = "osD^vP*X"

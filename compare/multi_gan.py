@@ -277,10 +277,10 @@ def _fid_figure(names, measured, curves, figures: Path) -> Figure:
     if len(thresholds) == 1:
         value = measured[0].assessment.fid_threshold
         threshold = (value, f"a perfect generator of only 3 classes ({value:.3g})")
-    path = F.fid_against_time([(name, c["seconds"], c["fid"]) for name, c in zip(names, curves)],
-                              figures / "gan_fid_time.png", threshold)  # fmt: skip
+    series = [(name, c["seconds"], c["fid"]) for name, c in zip(names, curves)]
+    path = F.fid_against_time(series, figures / "gan_fid_time.png", threshold)
     kinds = sorted({c["kind"] for c in curves}, reverse=True)
-    log = F.fid_log_scale([f for c in curves for f in c["fid"]] + ([threshold[0]] if threshold else []))
+    log = F.fid_axis_is_log(series, threshold)
     caption = ("FID of each run against its training wall time" + (words.GAN_FID_LOG_AXIS if log else "") + ". "
                + " ".join(words.GAN_FID_TIME_CAPTION[k] for k in kinds)
                + (" The dashed line is the FID of a perfect generator of only three classes: `compare.assess` calls a "
